@@ -1,0 +1,6 @@
+//! Songsketch: one fresh song idea after another — chords low, a melody above, a verse and a chorus.
+//!
+//! Data flows one way: MIDI files → [`midi`] → [`music`] lead sheets → model tokens → network,
+//! and back: tokens → lead sheet → [`music::Idea`] → piano roll, player, MIDI file.
+
+pub mod music;
