@@ -1,0 +1,190 @@
+//! The low-level reader: a standard MIDI file's bytes → notes with absolute tick times per track,
+//! plus the tempo map, meter changes, key signatures and text markers. No musical judgement here.
+
+use midly::{Format, MetaMessage, MidiMessage, Smf, Timing, TrackEventKind};
+
+use super::MidiError;
+use crate::music::Meter;
+
+/// MIDI channel 10 (index 9) carries drums in General MIDI: never melody or harmony.
+pub const DRUM_CHANNEL: u8 = 9;
+
+/// A note with start and end in the file's own ticks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawNote {
+    pub channel: u8,
+    pub pitch: u8,
+    pub velocity: u8,
+    pub start: u64,
+    pub end: u64,
+}
+
+/// One track's name, first program change and pitched notes (drums left out), sorted by start.
+#[derive(Debug, Clone, Default)]
+pub struct RawTrack {
+    pub name: String,
+    pub program: Option<u8>,
+    pub notes: Vec<RawNote>,
+}
+
+/// A timed meta event: a value and the tick it happens at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timed<T> {
+    pub tick: u64,
+    pub value: T,
+}
+
+/// Everything the importer needs from a MIDI file.
+#[derive(Debug, Clone)]
+pub struct RawMidi {
+    pub ticks_per_quarter: u16,
+    pub tracks: Vec<RawTrack>,
+    /// Microseconds per quarter note, sorted by tick.
+    pub tempos: Vec<Timed<u32>>,
+    pub meters: Vec<Timed<Meter>>,
+    /// Key signatures as (sharps, is_minor).
+    pub key_signatures: Vec<Timed<(i8, bool)>>,
+    /// Marker, Cue Point and Text events, in order (for section names).
+    pub markers: Vec<Timed<String>>,
+    /// The last tick of any event.
+    pub end_tick: u64,
+}
+
+impl RawMidi {
+    /// All pitched notes of all tracks.
+    pub fn note_count(&self) -> usize {
+        self.tracks.iter().map(|t| t.notes.len()).sum()
+    }
+
+    /// Seconds from the start of the file to `tick`, following the tempo map (120 BPM before any tempo).
+    pub fn seconds_at(&self, tick: u64) -> f64 {
+        let tpq = self.ticks_per_quarter as f64;
+        let mut seconds = 0.0;
+        let mut last_tick = 0u64;
+        let mut micros = 500_000.0;
+        for change in self.tempos.iter().take_while(|c| c.tick <= tick) {
+            seconds += (change.tick - last_tick) as f64 / tpq * micros / 1e6;
+            last_tick = change.tick;
+            micros = change.value as f64;
+        }
+        seconds + (tick - last_tick) as f64 / tpq * micros / 1e6
+    }
+}
+
+/// Parses a standard MIDI file. Format 2 and SMPTE (timecode) timing are refused with a clear error.
+pub fn read_midi(bytes: &[u8]) -> Result<RawMidi, MidiError> {
+    let smf = Smf::parse(bytes).map_err(|e| MidiError::Malformed(e.to_string()))?;
+    if smf.header.format == Format::Sequential {
+        return Err(MidiError::Unsupported(
+            "format 2 (independent sequences) is not supported; save the song as format 0 or 1".into(),
+        ));
+    }
+    let ticks_per_quarter = match smf.header.timing {
+        Timing::Metrical(tpq) if tpq.as_int() > 0 => tpq.as_int(),
+        Timing::Metrical(_) => return Err(MidiError::Malformed("0 ticks per quarter note".into())),
+        Timing::Timecode(fps, sub) => {
+            return Err(MidiError::Unsupported(format!(
+                "SMPTE timing ({} fps, {sub} ticks per frame) has no beats to put bars on; \
+                 save the song with metrical timing (ticks per quarter note)",
+                fps.as_f32()
+            )));
+        }
+    };
+    if smf.tracks.is_empty() {
+        return Err(MidiError::Empty("the file has no tracks".into()));
+    }
+    let mut raw = RawMidi {
+        ticks_per_quarter,
+        tracks: Vec::with_capacity(smf.tracks.len()),
+        tempos: Vec::new(),
+        meters: Vec::new(),
+        key_signatures: Vec::new(),
+        markers: Vec::new(),
+        end_tick: 0,
+    };
+    for events in &smf.tracks {
+        let track = read_track(events, &mut raw);
+        raw.tracks.push(track);
+    }
+    raw.tempos.sort_by_key(|t| t.tick);
+    raw.meters.sort_by_key(|t| t.tick);
+    raw.key_signatures.sort_by_key(|t| t.tick);
+    raw.markers.sort_by_key(|t| t.tick);
+    Ok(raw)
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).trim().to_string()
+}
+
+/// Reads one track's notes (pairing note-ons with note-offs first in, first out) and
+/// adds its meta events to the file-wide maps.
+fn read_track(events: &[midly::TrackEvent], raw: &mut RawMidi) -> RawTrack {
+    let mut track = RawTrack::default();
+    // Sounding notes per (channel, pitch): start ticks and velocities, oldest first.
+    let mut sounding: std::collections::HashMap<(u8, u8), Vec<(u64, u8)>> = Default::default();
+    let mut tick = 0u64;
+    for event in events {
+        tick += event.delta.as_int() as u64;
+        match event.kind {
+            TrackEventKind::Midi { channel, message } => {
+                let channel = channel.as_int();
+                match message {
+                    MidiMessage::NoteOn { key, vel } if vel.as_int() > 0 => {
+                        if channel != DRUM_CHANNEL {
+                            sounding.entry((channel, key.as_int())).or_default().push((tick, vel.as_int()));
+                        }
+                    }
+                    MidiMessage::NoteOn { key, .. } | MidiMessage::NoteOff { key, .. } => {
+                        let starts = sounding.entry((channel, key.as_int())).or_default();
+                        if !starts.is_empty() {
+                            let (start, velocity) = starts.remove(0);
+                            track.notes.push(RawNote { channel, pitch: key.as_int(), velocity, start, end: tick });
+                        }
+                    }
+                    MidiMessage::ProgramChange { program } if track.program.is_none() => {
+                        track.program = Some(program.as_int());
+                    }
+                    _ => {}
+                }
+            }
+            TrackEventKind::Meta(meta) => read_meta(meta, tick, &mut track, raw),
+            _ => {}
+        }
+    }
+    // Notes never switched off end with the track.
+    for ((channel, pitch), starts) in sounding {
+        for (start, velocity) in starts {
+            track.notes.push(RawNote { channel, pitch, velocity, start, end: tick.max(start) });
+        }
+    }
+    track.notes.sort_by_key(|n| (n.start, n.pitch));
+    raw.end_tick = raw.end_tick.max(tick);
+    track
+}
+
+fn read_meta(meta: MetaMessage, tick: u64, track: &mut RawTrack, raw: &mut RawMidi) {
+    match meta {
+        MetaMessage::TrackName(name) if track.name.is_empty() => track.name = text(name),
+        MetaMessage::Tempo(micros) => raw.tempos.push(Timed { tick, value: micros.as_int() }),
+        MetaMessage::TimeSignature(numerator, denominator_power, _, _) => {
+            // An unusable signature (e.g. 0/4 or a 2^9 denominator) is ignored, not fatal.
+            if let Some(meter) = 1u8
+                .checked_shl(denominator_power as u32)
+                .and_then(|denominator| Meter::new(numerator, denominator).ok())
+            {
+                raw.meters.push(Timed { tick, value: meter });
+            }
+        }
+        MetaMessage::KeySignature(sharps, minor) if (-7..=7).contains(&sharps) => {
+            raw.key_signatures.push(Timed { tick, value: (sharps, minor) });
+        }
+        MetaMessage::Marker(t) | MetaMessage::CuePoint(t) | MetaMessage::Text(t) => {
+            let value = text(t);
+            if !value.is_empty() {
+                raw.markers.push(Timed { tick, value });
+            }
+        }
+        _ => {}
+    }
+}
