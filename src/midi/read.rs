@@ -76,7 +76,8 @@ pub fn read_midi(bytes: &[u8]) -> Result<RawMidi, MidiError> {
     let smf = Smf::parse(bytes).map_err(|e| MidiError::Malformed(e.to_string()))?;
     if smf.header.format == Format::Sequential {
         return Err(MidiError::Unsupported(
-            "format 2 (independent sequences) is not supported; save the song as format 0 or 1".into(),
+            "format 2 (independent sequences) is not supported; save the song as format 0 or 1"
+                .into(),
         ));
     }
     let ticks_per_quarter = match smf.header.timing {
@@ -132,14 +133,23 @@ fn read_track(events: &[midly::TrackEvent], raw: &mut RawMidi) -> RawTrack {
                 match message {
                     MidiMessage::NoteOn { key, vel } if vel.as_int() > 0 => {
                         if channel != DRUM_CHANNEL {
-                            sounding.entry((channel, key.as_int())).or_default().push((tick, vel.as_int()));
+                            sounding
+                                .entry((channel, key.as_int()))
+                                .or_default()
+                                .push((tick, vel.as_int()));
                         }
                     }
                     MidiMessage::NoteOn { key, .. } | MidiMessage::NoteOff { key, .. } => {
                         let starts = sounding.entry((channel, key.as_int())).or_default();
                         if !starts.is_empty() {
                             let (start, velocity) = starts.remove(0);
-                            track.notes.push(RawNote { channel, pitch: key.as_int(), velocity, start, end: tick });
+                            track.notes.push(RawNote {
+                                channel,
+                                pitch: key.as_int(),
+                                velocity,
+                                start,
+                                end: tick,
+                            });
                         }
                     }
                     MidiMessage::ProgramChange { program } if track.program.is_none() => {
@@ -155,7 +165,13 @@ fn read_track(events: &[midly::TrackEvent], raw: &mut RawMidi) -> RawTrack {
     // Notes never switched off end with the track.
     for ((channel, pitch), starts) in sounding {
         for (start, velocity) in starts {
-            track.notes.push(RawNote { channel, pitch, velocity, start, end: tick.max(start) });
+            track.notes.push(RawNote {
+                channel,
+                pitch,
+                velocity,
+                start,
+                end: tick.max(start),
+            });
         }
     }
     track.notes.sort_by_key(|n| (n.start, n.pitch));
@@ -166,7 +182,10 @@ fn read_track(events: &[midly::TrackEvent], raw: &mut RawMidi) -> RawTrack {
 fn read_meta(meta: MetaMessage, tick: u64, track: &mut RawTrack, raw: &mut RawMidi) {
     match meta {
         MetaMessage::TrackName(name) if track.name.is_empty() => track.name = text(name),
-        MetaMessage::Tempo(micros) => raw.tempos.push(Timed { tick, value: micros.as_int() }),
+        MetaMessage::Tempo(micros) => raw.tempos.push(Timed {
+            tick,
+            value: micros.as_int(),
+        }),
         MetaMessage::TimeSignature(numerator, denominator_power, _, _) => {
             // An unusable signature (e.g. 0/4 or a 2^9 denominator) is ignored, not fatal.
             if let Some(meter) = 1u8
@@ -177,7 +196,10 @@ fn read_meta(meta: MetaMessage, tick: u64, track: &mut RawTrack, raw: &mut RawMi
             }
         }
         MetaMessage::KeySignature(sharps, minor) if (-7..=7).contains(&sharps) => {
-            raw.key_signatures.push(Timed { tick, value: (sharps, minor) });
+            raw.key_signatures.push(Timed {
+                tick,
+                value: (sharps, minor),
+            });
         }
         MetaMessage::Marker(t) | MetaMessage::CuePoint(t) | MetaMessage::Text(t) => {
             let value = text(t);
