@@ -3,5 +3,6 @@
 //! Data flows one way: MIDI files → [`midi`] → [`music`] lead sheets → model tokens → network,
 //! and back: tokens → lead sheet → [`music::Idea`] → piano roll, player, MIDI file.
 
+pub mod cli;
 pub mod midi;
 pub mod music;
