@@ -69,6 +69,25 @@ impl RawMidi {
         }
         seconds + (tick - last_tick) as f64 / tpq * micros / 1e6
     }
+
+    /// The (fractional) file tick at `seconds`, the inverse of [`RawMidi::seconds_at`]; times before
+    /// 0 map to tick 0.
+    pub fn tick_at(&self, seconds: f64) -> f64 {
+        let tpq = self.ticks_per_quarter as f64;
+        let mut elapsed = 0.0;
+        let mut last_tick = 0u64;
+        let mut micros = 500_000.0;
+        for change in &self.tempos {
+            let until_change = (change.tick - last_tick) as f64 / tpq * micros / 1e6;
+            if elapsed + until_change > seconds {
+                break;
+            }
+            elapsed += until_change;
+            last_tick = change.tick;
+            micros = change.value as f64;
+        }
+        (last_tick as f64 + (seconds - elapsed) * 1e6 / micros * tpq).max(0.0)
+    }
 }
 
 /// Parses a standard MIDI file. Format 2 and SMPTE (timecode) timing are refused with a clear error.
