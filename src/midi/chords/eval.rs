@@ -64,8 +64,14 @@ fn parse_seconds(field: &str) -> Result<f64, String> {
         .ok_or_else(|| format!("`{field}` is not a time in seconds"))
 }
 
-/// The reference chord sounding at `seconds` (`None` outside every span or in an `N` span).
+/// How far apart two annotated times may be and still be the same instant: the annotation files
+/// write beat times and chord boundaries with rounding noise (`15.083801999999999` vs `15.083802`).
+pub const TIME_TOLERANCE: f64 = 1e-6;
+
+/// The reference chord sounding at `seconds` (`None` outside every span or in an `N` span). A span
+/// starting within [`TIME_TOLERANCE`] after `seconds` counts as started.
 pub fn reference_at(spans: &[ChordSpan], seconds: f64) -> Option<ChordSymbol> {
+    let seconds = seconds + TIME_TOLERANCE;
     let after = spans.partition_point(|s| s.start <= seconds);
     spans[..after]
         .iter()
