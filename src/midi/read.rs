@@ -229,3 +229,38 @@ fn read_meta(meta: MetaMessage, tick: u64, track: &mut RawTrack, raw: &mut RawMi
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tick_at_inverts_seconds_at_across_tempo_changes() {
+        let raw = RawMidi {
+            ticks_per_quarter: 480,
+            tracks: Vec::new(),
+            // 120 BPM until tick 960, then 60 BPM, then 240 BPM from tick 1920.
+            tempos: vec![
+                Timed {
+                    tick: 960,
+                    value: 1_000_000,
+                },
+                Timed {
+                    tick: 1920,
+                    value: 250_000,
+                },
+            ],
+            meters: Vec::new(),
+            key_signatures: Vec::new(),
+            markers: Vec::new(),
+            end_tick: 4000,
+        };
+        assert_eq!(raw.seconds_at(960), 1.0);
+        assert_eq!(raw.seconds_at(1920), 3.0);
+        for tick in [0u64, 100, 960, 1000, 1920, 2500, 4000] {
+            let back = raw.tick_at(raw.seconds_at(tick));
+            assert!((back - tick as f64).abs() < 1e-6, "{tick} → {back}");
+        }
+        assert_eq!(raw.tick_at(-1.0), 0.0);
+    }
+}
