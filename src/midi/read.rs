@@ -75,6 +75,25 @@ impl RawMidi {
         }
         seconds + (tick - last_tick) as f64 / tpq * micros / 1e6
     }
+
+    /// The (fractional) file tick at `seconds`, the inverse of [`RawMidi::seconds_at`]; times before
+    /// 0 map to tick 0.
+    pub fn tick_at(&self, seconds: f64) -> f64 {
+        let tpq = self.ticks_per_quarter as f64;
+        let mut elapsed = 0.0;
+        let mut last_tick = 0u64;
+        let mut micros = 500_000.0;
+        for change in &self.tempos {
+            let until_change = (change.tick - last_tick) as f64 / tpq * micros / 1e6;
+            if elapsed + until_change > seconds {
+                break;
+            }
+            elapsed += until_change;
+            last_tick = change.tick;
+            micros = change.value as f64;
+        }
+        (last_tick as f64 + (seconds - elapsed) * 1e6 / micros * tpq).max(0.0)
+    }
 }
 
 /// Parses a standard MIDI file. Format 2 and SMPTE (timecode) timing are refused with a clear error.
@@ -227,5 +246,40 @@ fn read_meta(meta: MetaMessage, tick: u64, track: &mut RawTrack, raw: &mut RawMi
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tick_at_inverts_seconds_at_across_tempo_changes() {
+        let raw = RawMidi {
+            ticks_per_quarter: 480,
+            tracks: Vec::new(),
+            // 120 BPM until tick 960, then 60 BPM, then 240 BPM from tick 1920.
+            tempos: vec![
+                Timed {
+                    tick: 960,
+                    value: 1_000_000,
+                },
+                Timed {
+                    tick: 1920,
+                    value: 250_000,
+                },
+            ],
+            meters: Vec::new(),
+            key_signatures: Vec::new(),
+            markers: Vec::new(),
+            end_tick: 4000,
+        };
+        assert_eq!(raw.seconds_at(960), 1.0);
+        assert_eq!(raw.seconds_at(1920), 3.0);
+        for tick in [0u64, 100, 960, 1000, 1920, 2500, 4000] {
+            let back = raw.tick_at(raw.seconds_at(tick));
+            assert!((back - tick as f64).abs() < 1e-6, "{tick} → {back}");
+        }
+        assert_eq!(raw.tick_at(-1.0), 0.0);
     }
 }
