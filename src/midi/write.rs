@@ -301,7 +301,7 @@ fn meter_of_length(length: u32, meter: Meter) -> Option<Meter> {
         .find_map(|denominator| {
             let unit = TICKS_PER_QUARTER * 4 / denominator as u32;
             let numerator = length / unit;
-            (length % unit == 0)
+            length.is_multiple_of(unit)
                 .then(|| Meter::new(u8::try_from(numerator).ok()?, denominator).ok())
                 .flatten()
         })
@@ -410,10 +410,7 @@ fn conductor_track(sheet: &LeadSheet, layout: &Layout) -> Vec<Timed> {
         Timed::new(0, Event::Tempo(sheet.tempo.micros_per_quarter())),
         Timed::new(
             0,
-            Event::KeySignature(
-                sheet.key.signature(),
-                sheet.key.mode == Mode::Minor,
-            ),
+            Event::KeySignature(sheet.key.signature(), sheet.key.mode == Mode::Minor),
         ),
     ];
     let mut meter: Option<Meter> = None;
