@@ -301,7 +301,8 @@ fn meter_of_length(length: u32, meter: Meter) -> Option<Meter> {
         .find_map(|denominator| {
             let unit = TICKS_PER_QUARTER * 4 / denominator as u32;
             let numerator = length / unit;
-            length.is_multiple_of(unit)
+            length
+                .is_multiple_of(unit)
                 .then(|| Meter::new(u8::try_from(numerator).ok()?, denominator).ok())
                 .flatten()
         })
