@@ -5,5 +5,6 @@
 
 pub mod cli;
 pub mod datasets;
+pub mod eval;
 pub mod midi;
 pub mod music;

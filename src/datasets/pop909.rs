@@ -49,6 +49,9 @@ pub struct Pop909Song {
     pub annotator: u8,
 }
 
+/// Song folders that could not be read, each with the reason.
+pub type Skipped = Vec<(PathBuf, String)>;
+
 /// Reads a song folder into a lead sheet titled with the folder's name.
 pub fn load_song(dir: &Path) -> Result<LeadSheet, DatasetError> {
     read_song(dir).map(|song| song.sheet)
@@ -56,7 +59,7 @@ pub fn load_song(dir: &Path) -> Result<LeadSheet, DatasetError> {
 
 /// Reads every song folder under `root` (sorted by name). Returns the songs read and, for each
 /// folder that could not be read, its path and the reason.
-pub fn load_folder(root: &Path) -> (Vec<(PathBuf, LeadSheet)>, Vec<(PathBuf, String)>) {
+pub fn load_folder(root: &Path) -> (Vec<(PathBuf, LeadSheet)>, Skipped) {
     let (songs, skipped) = read_folder(root);
     (
         songs.into_iter().map(|(p, s)| (p, s.sheet)).collect(),
@@ -65,7 +68,7 @@ pub fn load_folder(root: &Path) -> (Vec<(PathBuf, LeadSheet)>, Vec<(PathBuf, Str
 }
 
 /// Like [`load_folder`], keeping what the adapter decided for each song.
-pub fn read_folder(root: &Path) -> (Vec<(PathBuf, Pop909Song)>, Vec<(PathBuf, String)>) {
+pub fn read_folder(root: &Path) -> (Vec<(PathBuf, Pop909Song)>, Skipped) {
     let mut dirs = match song_dirs(root) {
         Ok(dirs) => dirs,
         Err(e) => return (Vec::new(), vec![(root.to_path_buf(), e.to_string())]),
