@@ -590,3 +590,38 @@ fn merge(parts: &[Section], kind: SectionKind) -> Section {
     }
     Section::new(kind, bars)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chord_of(line: &str) -> String {
+        let span = parse_chord_line(line).unwrap();
+        span.chord.map_or("N.C.".into(), |c| c.to_string())
+    }
+
+    #[test]
+    fn chord_lines_outside_the_harte_vocabulary_read_as_the_closest_chord() {
+        assert_eq!(chord_of("B:maj [3, 6, 11] 11 2 "), "B");
+        assert_eq!(chord_of("C:maj(9) [0, 2, 4, 7] 0 4"), "C");
+        assert_eq!(chord_of("A:min9 [0, 4, 7, 9, 11] 9 4"), "Am7");
+        assert_eq!(chord_of("G:9 [2, 5, 7, 9, 11] 7 2"), "G7");
+        assert_eq!(chord_of("B:sus4(b7, 9) [1, 4, 6, 9, 11] 11 1"), "B7sus4");
+        // Song 038 writes a control character after this label.
+        assert_eq!(chord_of("C:maj(2)/2\u{1} [0, 2, 4, 7] 2 2"), "C/D");
+        assert_eq!(chord_of("N []  7 "), "N.C.");
+        assert_eq!(parse_chord_line("N []  7 ").unwrap().beats, 7);
+        assert!(parse_chord_line("C:maj 0 4").is_err());
+        assert!(parse_chord_line("C:maj [0, 4, 7] 0 four").is_err());
+        assert!(parse_chord_line("H:maj [0, 4, 7] 0 4").is_err());
+    }
+
+    #[test]
+    fn phrases_are_fitted_to_the_chord_length() {
+        let phrases = phrases::parse_structure("i4A8B8").unwrap();
+        let bars = |p: &[Phrase]| p.iter().map(|p| p.bars).collect::<Vec<_>>();
+        assert_eq!(bars(&fit_phrases(&phrases, 20)), [4, 8, 8]);
+        assert_eq!(bars(&fit_phrases(&phrases, 22)), [4, 8, 10]);
+        assert_eq!(bars(&fit_phrases(&phrases, 10)), [4, 6]);
+    }
+}
