@@ -273,7 +273,7 @@ fn random_bytes_and_random_damage_never_panic() {
     for _ in 0..500 {
         let length = (noise.next() % 2000) as usize;
         let mut bytes: Vec<u8> = (0..length).map(|_| noise.next() as u8).collect();
-        if bytes.len() > 14 && noise.next() % 2 == 0 {
+        if bytes.len() > 14 && noise.next().is_multiple_of(2) {
             // A plausible header, so the parser reaches the tracks.
             bytes[..14].copy_from_slice(b"MThd\0\0\0\x06\0\x01\0\x02\x01\xe0");
         }

@@ -159,13 +159,13 @@ fn read_track(events: &[midly::TrackEvent], meters_known: bool, raw: &mut RawMid
             TrackEventKind::Midi { channel, message } => {
                 let channel = channel.as_int();
                 match message {
+                    MidiMessage::NoteOn { .. } | MidiMessage::NoteOff { .. }
+                        if channel == DRUM_CHANNEL => {}
                     MidiMessage::NoteOn { key, vel } if vel.as_int() > 0 => {
-                        if channel != DRUM_CHANNEL {
-                            sounding
-                                .entry((channel, key.as_int()))
-                                .or_default()
-                                .push_back((tick, vel.as_int()));
-                        }
+                        sounding
+                            .entry((channel, key.as_int()))
+                            .or_default()
+                            .push_back((tick, vel.as_int()));
                     }
                     MidiMessage::NoteOn { key, .. } | MidiMessage::NoteOff { key, .. } => {
                         let oldest = sounding
@@ -272,6 +272,7 @@ mod tests {
             meters: Vec::new(),
             key_signatures: Vec::new(),
             markers: Vec::new(),
+            texts: Vec::new(),
             end_tick: 4000,
         };
         assert_eq!(raw.seconds_at(960), 1.0);
