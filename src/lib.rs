@@ -6,3 +6,4 @@
 pub mod cli;
 pub mod midi;
 pub mod music;
+pub mod playback;

@@ -1,6 +1,10 @@
 //! The command line: one subcommand per headless task. Each lives in its own file as an
 //! `Args` struct (clap) and a `run` function; this module only dispatches.
 
+pub mod play;
+pub mod ports;
+pub mod render;
+
 use clap::{Parser, Subcommand};
 
 /// Songsketch: one fresh song idea after another.
@@ -12,7 +16,14 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Play a MIDI file through a MIDI port or the built-in synth (Ctrl-C stops).
+    Play(play::PlayArgs),
+    /// List the MIDI output ports and whether the built-in synth can play.
+    Ports(ports::PortsArgs),
+    /// Render a MIDI file to a WAV file with the built-in synth.
+    Render(render::RenderArgs),
+}
 
 /// Runs the parsed command line. Without a subcommand the app's window opens.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -21,5 +32,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("The window is not built yet; see `songsketch --help` for the commands.");
             Ok(())
         }
+        Some(Command::Play(args)) => play::run(args),
+        Some(Command::Ports(args)) => ports::run(args),
+        Some(Command::Render(args)) => render::run(args),
     }
 }
