@@ -44,9 +44,21 @@ pub fn new_synthesizer(
     })
 }
 
-/// Whether the system has a default audio output device (false on machines without a sound card).
+/// Whether the system has a usable default audio output device (false without a sound card).
 pub fn audio_device_present() -> bool {
-    cpal::default_host().default_output_device().is_some()
+    cpal::default_host()
+        .default_output_device()
+        .is_some_and(|device| device.default_output_config().is_ok())
+}
+
+/// A cpal error in words; a missing device becomes [`PlaybackError::NoAudioDevice`].
+fn audio_error(error: cpal::Error) -> PlaybackError {
+    match error.kind() {
+        cpal::ErrorKind::DeviceNotAvailable | cpal::ErrorKind::HostUnavailable => {
+            PlaybackError::NoAudioDevice
+        }
+        _ => PlaybackError::Audio(error.to_string()),
+    }
 }
 
 /// The built-in synth as a player output.
@@ -160,9 +172,7 @@ fn open_stream(
     messages: Receiver<[u8; 3]>,
     error_slot: Arc<Mutex<Option<String>>>,
 ) -> Result<cpal::Stream, PlaybackError> {
-    let supported = device
-        .default_output_config()
-        .map_err(|e| PlaybackError::Audio(e.to_string()))?;
+    let supported = device.default_output_config().map_err(audio_error)?;
     let config = supported.config();
     let synth = new_synthesizer(font, config.sample_rate, soundfont_path)?;
     let stream = match supported.sample_format() {
@@ -176,9 +186,7 @@ fn open_stream(
             )));
         }
     }?;
-    stream
-        .play()
-        .map_err(|e| PlaybackError::Audio(e.to_string()))?;
+    stream.play().map_err(audio_error)?;
     Ok(stream)
 }
 
@@ -219,5 +227,5 @@ where
     };
     device
         .build_output_stream::<T, _, _>(config, render, on_error, None)
-        .map_err(|e| PlaybackError::Audio(e.to_string()))
+        .map_err(audio_error)
 }
