@@ -14,10 +14,10 @@ use songsketch::playback::soundfont::{find_soundfont, load_soundfont};
 use songsketch::playback::synth::new_synthesizer;
 
 const WINDOW: f64 = 0.02;
-const LOUD_DB: f64 = -50.0;
-const SILENT_DB: f64 = -75.0;
+const LOUD_DB: f64 = -65.0;
+const SILENT_DB: f64 = -90.0;
 /// Release and reverb die away within this long after the last note-off.
-const RELEASE: f64 = 1.2;
+const RELEASE: f64 = 1.0;
 
 /// Loud inside every span where notes sound; silent in every gap longer than the release.
 fn assert_spans_match(loudness: &[f64], spans: &[(f64, f64)], end: f64) {
@@ -33,6 +33,16 @@ fn assert_spans_match(loudness: &[f64], spans: &[(f64, f64)], end: f64) {
         .map(|w| (w[0].1, w[1].0))
         .chain(spans.last().map(|last| (last.1, end)));
     let mut checked = 0;
+    if let Some(&(first, _)) = spans.first()
+        && first > 0.1
+    {
+        let before = max_db(loudness, WINDOW, 0.0, first - 0.02);
+        assert!(
+            before < SILENT_DB,
+            "{before:.1} dB before the first note at {first:.2} s"
+        );
+        checked += 1;
+    }
     for (from, to) in gaps.filter(|(from, to)| to - from > RELEASE + 0.2) {
         let loudest = max_db(loudness, WINDOW, from + RELEASE, to - 0.02);
         assert!(
