@@ -21,9 +21,11 @@ use songsketch::playback::{Player, PlayerCommand, PlayerEvent, TimedMessage, Tim
 
 const SOUNDFONT: &str = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
 const WINDOW: f64 = 0.02;
-/// Louder than this counts as sound; quieter than SILENT_DB as silence.
-const LOUD_DB: f64 = -50.0;
-const SILENT_DB: f64 = -75.0;
+/// Louder than this counts as sound; quieter than SILENT_DB as silence (FluidSynth's dither
+/// noise floor is about -93 dB; its reverb tail takes about 1.2 s to fall below -85 dB).
+const LOUD_DB: f64 = -70.0;
+const SILENT_DB: f64 = -85.0;
+const RELEASE: f64 = 1.5;
 
 /// A child process killed (and reaped) when dropped.
 struct Guard(Child);
@@ -289,16 +291,17 @@ fn plays_a_song_and_every_note_sounds(dir: &Path) {
             "silence at {quietest:.1} dB while notes play ({start:.2}–{end:.2} s)"
         );
     }
-    let after = wav_end - (quit_at - finished_at).as_secs_f64() + 1.5;
+    let after = wav_end - (quit_at - finished_at).as_secs_f64() + RELEASE;
     let tail = max_db(&loudness, WINDOW, after, wav_end - 0.05);
     assert!(
         tail < SILENT_DB,
-        "still sounding ({tail:.1} dB) 1.5 s after the end"
+        "still sounding ({tail:.1} dB) {RELEASE} s after the end"
     );
 }
 
 /// Stop in the middle of a held chord played on an organ (which never decays by itself):
-/// the WAV must fall silent right after, and the wire must show the note-offs and CC 123.
+/// the WAV must fall silent right after (within the reverb tail), and the wire must show the
+/// note-offs, sustain off and CC 123.
 fn stop_in_a_held_chord_leaves_silence(dir: &Path) {
     let song = load("nottingham/ashover1.mid").first_bars(16);
     let organ: Vec<TimedMessage> = song
@@ -365,10 +368,12 @@ fn stop_in_a_held_chord_leaves_silence(dir: &Path) {
         before > LOUD_DB,
         "the chord sounds before Stop ({before:.1} dB)"
     );
-    let after = max_db(&loudness, WINDOW, stop_in_wav + 1.0, wav_end - 0.05);
+    let after = max_db(&loudness, WINDOW, stop_in_wav + RELEASE, wav_end - 0.05);
     assert!(
         after < SILENT_DB,
-        "sound ({after:.1} dB) from 1 s after Stop: a note is stuck"
+        "sound ({after:.1} dB) from {RELEASE} s after Stop: a note is stuck; loudness from 0.5 s before \
+         Stop, every 0.1 s: {}",
+        profile(&loudness, stop_in_wav - 0.5, wav_end)
     );
     drop(player);
 }
@@ -429,6 +434,17 @@ fn held_chord(timeline: &Timeline) -> (f64, Vec<(u8, u8)>) {
         }
     }
     panic!("no held chord in the excerpt");
+}
+
+/// Loudness every 0.1 s from `start` to `end`, for failure messages.
+fn profile(loudness: &[f64], start: f64, end: f64) -> String {
+    let mut t = start.max(0.0);
+    let mut out = Vec::new();
+    while t < end {
+        out.push(format!("{:.0}", max_db(loudness, WINDOW, t, t + 0.1)));
+        t += 0.1;
+    }
+    out.join(" ")
 }
 
 /// Replays the received messages: no note may still be on at the end.
