@@ -333,6 +333,23 @@ fn stop_in_a_held_chord_leaves_silence(dir: &Path) {
     let (quit_at, wav) = fluid.quit();
     let received = dump.take();
 
+    let (rate, samples) = read_wav_mono(&wav);
+    let loudness = loudness_db(&samples, rate, WINDOW);
+    let wav_end = samples.len() as f64 / f64::from(rate);
+    let stop_in_wav = wav_end - (quit_at - stopped_at).as_secs_f64();
+    let before = playback_support::min_db(&loudness, WINDOW, stop_in_wav - 0.4, stop_in_wav - 0.1);
+    assert!(
+        before > LOUD_DB,
+        "the chord sounds before Stop ({before:.1} dB)"
+    );
+    let after = max_db(&loudness, WINDOW, stop_in_wav + RELEASE, wav_end - 0.05);
+    assert!(
+        after < SILENT_DB,
+        "sound ({after:.1} dB) from {RELEASE} s after Stop: a note is stuck; loudness from 0.5 s before \
+         Stop, every 0.1 s: {}",
+        profile(&loudness, stop_in_wav - 0.5, wav_end)
+    );
+
     // On the wire: after the last note-on, a note-off for each held note, then CC 64 = 0 and CC 123.
     let last_on = received
         .iter()
@@ -359,22 +376,6 @@ fn stop_in_a_held_chord_leaves_silence(dir: &Path) {
     }
     assert_sounding_notes_all_ended(&received);
 
-    let (rate, samples) = read_wav_mono(&wav);
-    let loudness = loudness_db(&samples, rate, WINDOW);
-    let wav_end = samples.len() as f64 / f64::from(rate);
-    let stop_in_wav = wav_end - (quit_at - stopped_at).as_secs_f64();
-    let before = playback_support::min_db(&loudness, WINDOW, stop_in_wav - 0.4, stop_in_wav - 0.1);
-    assert!(
-        before > LOUD_DB,
-        "the chord sounds before Stop ({before:.1} dB)"
-    );
-    let after = max_db(&loudness, WINDOW, stop_in_wav + RELEASE, wav_end - 0.05);
-    assert!(
-        after < SILENT_DB,
-        "sound ({after:.1} dB) from {RELEASE} s after Stop: a note is stuck; loudness from 0.5 s before \
-         Stop, every 0.1 s: {}",
-        profile(&loudness, stop_in_wav - 0.5, wav_end)
-    );
     drop(player);
 }
 
