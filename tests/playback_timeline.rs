@@ -130,8 +130,7 @@ fn a_broken_file_is_refused_with_its_name() {
     let path = dir.path().join("notes.mid");
     std::fs::write(&path, b"C major, G major, A minor, F major").expect("write");
     let error = songsketch::playback::load_timeline(&path)
-        .err()
-        .expect("not a MIDI file")
+        .expect_err("not a MIDI file")
         .to_string();
     assert!(
         error.contains("notes.mid") && error.contains("not a playable MIDI file"),

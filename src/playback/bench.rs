@@ -22,17 +22,20 @@ pub struct JitterReport {
     pub max_ms: f64,
     /// The earliest send relative to its deadline (negative = early; should never be below 0).
     pub min_ms: f64,
+    /// Whether the player thread ran with real-time scheduling.
+    pub realtime: bool,
 }
 
 impl std::fmt::Display for JitterReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} messages over {:.1} s through {}: send time − due time p50 {:.3} ms, p90 {:.3} ms, \
-             p99 {:.3} ms, max {:.3} ms, min {:.3} ms",
+            "{} messages over {:.1} s through {} ({} scheduling): send time − due time \
+             p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms, min {:.3} ms",
             self.messages,
             self.seconds,
             self.output,
+            if self.realtime { "real-time" } else { "normal" },
             self.p50_ms,
             self.p90_ms,
             self.p99_ms,
@@ -103,6 +106,7 @@ pub fn measure_jitter(
     };
     let player = Player::spawn(Some(Box::new(sink)))
         .map_err(|e| PlaybackError::Audio(format!("could not start the player thread: {e}")))?;
+    let realtime = player.is_realtime();
     player.play(timeline.clone());
     let (at, position) = wait_until_finished(&player, timeline.duration())?;
     drop(player);
@@ -123,6 +127,7 @@ pub fn measure_jitter(
         p99_ms: percentile(&offsets, 0.99),
         max_ms: offsets[offsets.len() - 1],
         min_ms: offsets[0],
+        realtime,
     })
 }
 

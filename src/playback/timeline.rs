@@ -386,7 +386,7 @@ impl TickClock {
             }
         }
         tempos.sort_by_key(|&(tick, _)| tick);
-        meters.sort_by(|a, b| a.0.cmp(&b.0));
+        meters.sort_by_key(|&(tick, _)| tick);
         let (ticks_per_quarter, fixed_seconds_per_tick) = match smf.header.timing {
             Timing::Metrical(tpq) if tpq.as_int() > 0 => (f64::from(tpq.as_int()), None),
             Timing::Metrical(_) => {
