@@ -37,6 +37,28 @@ impl Drop for Guard {
     }
 }
 
+/// The JACK server: asked to stop with SIGTERM so it removes its entry from JACK's shared
+/// registry (which holds only a few servers; a killed server's entry stays behind).
+struct JackServer(Child);
+
+impl Drop for JackServer {
+    fn drop(&mut self) {
+        if let Ok(pid) = i32::try_from(self.0.id()) {
+            // SAFETY: sending a signal to our own child process.
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+        }
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(5) {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn wait_for(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
     let start = Instant::now();
     while !ready() {
@@ -55,15 +77,18 @@ fn jack_ports() -> Vec<String> {
         .collect()
 }
 
-fn start_jack(server: &str) -> Guard {
+fn start_jack(server: &str) -> JackServer {
     let child = Command::new("jackd")
         .args(["-n", server, "-d", "dummy", "-r", "44100", "-p", "256"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("jackd (package jackd2) starts");
-    let guard = Guard(child);
+    let mut guard = JackServer(child);
     wait_for("the JACK server", Duration::from_secs(10), || {
+        if let Ok(Some(status)) = guard.0.try_wait() {
+            panic!("jackd stopped ({status}); `jackd -v -n test -d dummy` shows why");
+        }
         jack_ports().iter().any(|p| p == "system:playback_1")
     });
     guard
