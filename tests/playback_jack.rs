@@ -247,6 +247,7 @@ fn player_drives_fluidsynth_through_jack() {
 
     plays_a_song_and_every_note_sounds(dir.path());
     stop_in_a_held_chord_leaves_silence(dir.path());
+    pause_resume_seek_and_tempo_follow_the_commands(dir.path());
     a_vanished_port_is_reported_and_the_player_goes_on(dir.path());
 }
 
@@ -402,6 +403,94 @@ fn stop_in_a_held_chord_leaves_silence(dir: &Path) {
     assert_sounding_notes_all_ended(&received);
 
     drop(player);
+}
+
+/// Tempo ×2, pause, resume and seek: the playhead and the wire follow each command.
+fn pause_resume_seek_and_tempo_follow_the_commands(dir: &Path) {
+    let timeline = load("nottingham/ashover1.mid");
+    let fluid = FluidSynth::start("fluid-d", &dir.join("d.wav"));
+    let sink = PortSink::connect("fluid-d").expect("connect to FluidSynth");
+    let dump = MidiDump::start("dump-d");
+    connect(&our_port(), "dump-d:input");
+    let player = Player::spawn(Some(Box::new(sink))).expect("player");
+    player.send(PlayerCommand::SetTempoScale(2.0));
+    player.play(timeline.clone());
+    let started = wait_event(&player, Duration::from_secs(5), |e| {
+        matches!(e, PlayerEvent::Started { .. })
+    });
+    assert!(matches!(started, PlayerEvent::Started { tempo_scale, .. } if tempo_scale == 2.0));
+    std::thread::sleep(Duration::from_millis(2000));
+    player.send(PlayerCommand::Pause);
+    let paused = wait_event(&player, Duration::from_secs(2), |e| {
+        matches!(e, PlayerEvent::Paused(_))
+    });
+    let PlayerEvent::Paused(at) = paused else {
+        unreachable!()
+    };
+    assert!(
+        (at - 4.0).abs() < 0.2,
+        "2 s at double tempo is 4 s in: paused at {at:.3}"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let before_pause = dump.take();
+    assert_sounding_notes_all_ended(&before_pause);
+    assert!(before_pause.ends_with(&[vec![0xB0, 64, 0], vec![0xB0, 123, 0]]));
+    let sent_by_then = timeline.messages()[..timeline.index_at(at)]
+        .iter()
+        .filter(|m| m.is_note_on())
+        .count();
+    let heard = before_pause
+        .iter()
+        .filter(|m| m[0] == 0x90 && m[2] > 0)
+        .count();
+    assert!(
+        heard.abs_diff(sent_by_then) <= 2,
+        "{heard} note-ons, {sent_by_then} due by {at:.2} s"
+    );
+
+    player.send(PlayerCommand::Resume);
+    let resumed = wait_event(&player, Duration::from_secs(2), |e| {
+        matches!(e, PlayerEvent::Started { .. })
+    });
+    assert!(matches!(resumed, PlayerEvent::Started { position, .. } if position == at));
+    player.send(PlayerCommand::Seek(30.0));
+    wait_event(
+        &player,
+        Duration::from_secs(2),
+        |e| matches!(e, PlayerEvent::Started { position, .. } if *position == 30.0),
+    );
+    let position = wait_event(&player, Duration::from_secs(2), |e| {
+        matches!(e, PlayerEvent::Position(_))
+    });
+    assert!(matches!(position, PlayerEvent::Position(p) if (30.0..31.0).contains(&p)));
+    std::thread::sleep(Duration::from_millis(500));
+    player.stop();
+    std::thread::sleep(Duration::from_millis(300));
+    let after_seek = dump.take();
+    let first_after_seek = timeline.messages()[timeline.index_at(30.0)..]
+        .iter()
+        .find(|m| m.is_note_on())
+        .expect("notes after 30 s");
+    let last_seek_silence = after_seek
+        .iter()
+        .rposition(|m| *m == vec![0xB0, 123, 0])
+        .expect("seek silences first");
+    let seek_silence = after_seek[..last_seek_silence]
+        .iter()
+        .rposition(|m| *m == vec![0xB0, 123, 0])
+        .expect("CC 123 on seek and on stop");
+    let first_on = after_seek[seek_silence..]
+        .iter()
+        .find(|m| m[0] & 0xF0 == 0x90 && m[2] > 0)
+        .expect("notes after the seek");
+    assert_eq!(
+        first_on.as_slice(),
+        first_after_seek.bytes(),
+        "playing resumes at 30 s"
+    );
+    assert_sounding_notes_all_ended(&after_seek);
+    drop(player);
+    drop(fluid);
 }
 
 /// FluidSynth is killed while playing: the player reports PortLost and keeps answering.
