@@ -8,3 +8,4 @@ pub mod datasets;
 pub mod eval;
 pub mod midi;
 pub mod music;
+pub mod playback;

@@ -1,9 +1,12 @@
 //! The command line: one subcommand per headless task. Each lives in its own file as an
 //! `Args` struct (clap) and a `run` function; this module only dispatches.
 
-use clap::{Parser, Subcommand};
-
 pub mod inspect;
+pub mod play;
+pub mod ports;
+pub mod render;
+
+use clap::{Parser, Subcommand};
 
 /// Songsketch: one fresh song idea after another.
 #[derive(Debug, Parser)]
@@ -17,6 +20,12 @@ pub struct Cli {
 pub enum Command {
     /// Print the lead sheet read from a MIDI file.
     Inspect(inspect::InspectArgs),
+    /// Play a MIDI file through a MIDI port or the built-in synth (Ctrl-C stops).
+    Play(play::PlayArgs),
+    /// List the MIDI output ports and whether the built-in synth can play.
+    Ports(ports::PortsArgs),
+    /// Render a MIDI file to a WAV file with the built-in synth.
+    Render(render::RenderArgs),
 }
 
 /// Runs the parsed command line. Without a subcommand the app's window opens.
@@ -27,5 +36,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Inspect(args)) => inspect::run(args),
+        Some(Command::Play(args)) => play::run(args),
+        Some(Command::Ports(args)) => ports::run(args),
+        Some(Command::Render(args)) => render::run(args),
     }
 }

@@ -1,0 +1,580 @@
+//! The player against a real MIDI synth: a JACK server with the dummy driver (its own server name,
+//! killed at the end), FluidSynth as a JACK MIDI client writing its audio to a WAV file, and
+//! jack_midi_dump listening to the same port. Needs `--features jack` (midir's JACK backend) and
+//! the Debian packages jackd2, fluidsynth, fluid-soundfont-gm.
+//!
+//! One test function runs the scenarios in order because the JACK server is chosen through the
+//! process environment (JACK_DEFAULT_SERVER), which must not change while other threads use it.
+#![cfg(feature = "jack")]
+
+mod playback_support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use playback_support::{first_loud, load, loudness_db, max_db, read_wav_mono, sounding_spans};
+use songsketch::playback::ports::{PortSink, list_output_ports};
+use songsketch::playback::{Player, PlayerCommand, PlayerEvent, TimedMessage, Timeline};
+
+const SOUNDFONT: &str = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
+const WINDOW: f64 = 0.02;
+/// Louder than this counts as sound; quieter than SILENT_DB as silence (FluidSynth's dither
+/// noise floor is about -93 dB; its reverb tail takes about 1.2 s to fall below -85 dB).
+const LOUD_DB: f64 = -70.0;
+const SILENT_DB: f64 = -85.0;
+const RELEASE: f64 = 1.5;
+
+/// A child process killed (and reaped) when dropped.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The JACK server: asked to stop with SIGTERM so it removes its entry from JACK's shared
+/// registry (which holds only a few servers; a killed server's entry stays behind).
+struct JackServer(Child);
+
+impl Drop for JackServer {
+    fn drop(&mut self) {
+        if let Ok(pid) = i32::try_from(self.0.id()) {
+            // SAFETY: sending a signal to our own child process.
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+        }
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(5) {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_for(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ready() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn jack_ports() -> Vec<String> {
+    let output = Command::new("jack_lsp")
+        .output()
+        .expect("jack_lsp (package jackd2) runs");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn start_jack(server: &str) -> JackServer {
+    let child = Command::new("jackd")
+        .args(["-n", server, "-d", "dummy", "-r", "44100", "-p", "256"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("jackd (package jackd2) starts");
+    let mut guard = JackServer(child);
+    wait_for("the JACK server", Duration::from_secs(10), || {
+        if let Ok(Some(status)) = guard.0.try_wait() {
+            panic!("jackd stopped ({status}); `jackd -v -n test -d dummy` shows why");
+        }
+        jack_ports().iter().any(|p| p == "system:playback_1")
+    });
+    guard
+}
+
+/// FluidSynth taking MIDI from JACK and writing audio to `wav` (in real time, file driver).
+struct FluidSynth {
+    child: Guard,
+    port: String,
+    wav: PathBuf,
+}
+
+impl FluidSynth {
+    fn start(id: &str, wav: &Path) -> FluidSynth {
+        let child = Command::new("fluidsynth")
+            .args(["-a", "file", "-m", "jack", "-r", "44100", "-o"])
+            .arg(format!("audio.file.name={}", wav.display()))
+            .args(["-o", &format!("midi.jack.id={id}"), SOUNDFONT])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("fluidsynth starts");
+        let port = format!("{id}:midi_00");
+        let guard = Guard(child);
+        wait_for("FluidSynth's MIDI port", Duration::from_secs(20), || {
+            jack_ports().contains(&port)
+        });
+        // Its audio starts once the SoundFont is loaded; let the WAV begin before any note.
+        wait_for("FluidSynth's audio file", Duration::from_secs(20), || {
+            std::fs::metadata(wav).is_ok_and(|m| m.len() > 44_100 * 4 / 2)
+        });
+        FluidSynth {
+            child: guard,
+            port,
+            wav: wav.to_path_buf(),
+        }
+    }
+
+    /// Quits through its shell so the WAV header is written; returns the instant it quit.
+    fn quit(mut self) -> (Instant, PathBuf) {
+        if let Some(stdin) = self.child.0.stdin.as_mut() {
+            let _ = stdin.write_all(b"quit\n");
+            let _ = stdin.flush();
+        }
+        let quit_at = Instant::now();
+        let _ = self.child.0.wait();
+        (quit_at, self.wav.clone())
+    }
+}
+
+/// jack_midi_dump connected to our output port; collects every message it sees.
+struct MidiDump {
+    _child: Guard,
+    messages: Arc<Mutex<Vec<Vec<u8>>>>,
+}
+
+impl MidiDump {
+    fn start(client: &str) -> MidiDump {
+        let mut child = Command::new("jack_midi_dump")
+            .arg(client)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("jack_midi_dump (jackd2 / jack-example-tools) starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let messages = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&messages);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(bytes) = parse_dump_line(&line) {
+                    sink.lock().expect("dump lock").push(bytes);
+                }
+            }
+        });
+        let input = format!("{client}:input");
+        wait_for("jack_midi_dump's port", Duration::from_secs(10), || {
+            jack_ports().contains(&input)
+        });
+        MidiDump {
+            _child: Guard(child),
+            messages,
+        }
+    }
+
+    fn take(&self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut *self.messages.lock().expect("dump lock"))
+    }
+}
+
+/// "   1234: 90 3c 64 note on ..." → [0x90, 0x3c, 0x64].
+fn parse_dump_line(line: &str) -> Option<Vec<u8>> {
+    let (_, rest) = line.split_once(':')?;
+    let bytes: Vec<u8> = rest
+        .split_whitespace()
+        .map_while(|token| {
+            (token.len() == 2)
+                .then(|| u8::from_str_radix(token, 16).ok())
+                .flatten()
+        })
+        .collect();
+    (!bytes.is_empty() && bytes[0] & 0x80 != 0).then_some(bytes)
+}
+
+/// Our output port, as JACK names it (client "songsketch", maybe with a suffix).
+fn our_port() -> String {
+    jack_ports()
+        .into_iter()
+        .find(|p| p.starts_with("songsketch") && p.ends_with(":out") && !p.contains("watch"))
+        .expect("the player's JACK port exists")
+}
+
+fn connect(from: &str, to: &str) {
+    let status = Command::new("jack_connect")
+        .args([from, to])
+        .status()
+        .expect("jack_connect runs");
+    assert!(status.success(), "jack_connect {from} {to}");
+}
+
+fn wait_event(
+    player: &Player,
+    limit: Duration,
+    wanted: impl Fn(&PlayerEvent) -> bool,
+) -> PlayerEvent {
+    let start = Instant::now();
+    loop {
+        let left = limit.saturating_sub(start.elapsed());
+        match player.events().recv_timeout(left) {
+            Ok(event) if wanted(&event) => return event,
+            Ok(PlayerEvent::Error(e)) => panic!("player error: {e}"),
+            Ok(_) => {}
+            Err(_) => panic!("no awaited player event within {limit:?}"),
+        }
+    }
+}
+
+/// The instant second 0 of the piece played (Started at position 0).
+fn started_origin(event: &PlayerEvent) -> Instant {
+    match event {
+        PlayerEvent::Started { at, position, .. } => {
+            assert_eq!(*position, 0.0);
+            *at
+        }
+        other => panic!("expected Started, got {other:?}"),
+    }
+}
+
+#[test]
+fn player_drives_fluidsynth_through_jack() {
+    let server = format!("songsketch-test-{}", std::process::id());
+    // SAFETY: set once, before this test creates any thread or JACK client; this file has no other test.
+    unsafe { std::env::set_var("JACK_DEFAULT_SERVER", &server) };
+    let _jack = start_jack(&server);
+    let dir = tempfile::tempdir().expect("temp dir");
+
+    plays_a_song_and_every_note_sounds(dir.path());
+    stop_in_a_held_chord_leaves_silence(dir.path());
+    pause_resume_seek_and_tempo_follow_the_commands(dir.path());
+    a_vanished_port_is_reported_and_the_player_goes_on(dir.path());
+}
+
+/// Eight bars of a Nottingham tune: every note-on arrives, the WAV sounds while notes play,
+/// and at the end every note got its note-off.
+fn plays_a_song_and_every_note_sounds(dir: &Path) {
+    let timeline = load("nottingham/ashover1.mid").first_bars(8);
+    let fluid = FluidSynth::start("fluid-a", &dir.join("a.wav"));
+    assert!(
+        list_output_ports()
+            .expect("JACK ports")
+            .iter()
+            .any(|p| p.name == fluid.port)
+    );
+    let sink = PortSink::connect("fluid-a").expect("connect to FluidSynth");
+    let dump = MidiDump::start("dump-a");
+    connect(&our_port(), "dump-a:input");
+    let player = Player::spawn(Some(Box::new(sink))).expect("player");
+    player.play(timeline.clone());
+    let origin = started_origin(&wait_event(&player, Duration::from_secs(5), |e| {
+        matches!(e, PlayerEvent::Started { .. })
+    }));
+    wait_event(
+        &player,
+        Duration::from_secs_f64(timeline.duration() + 5.0),
+        |e| *e == PlayerEvent::Finished,
+    );
+    let finished_at = Instant::now();
+    std::thread::sleep(Duration::from_millis(2500));
+    let (quit_at, wav) = fluid.quit();
+    drop(player);
+    std::thread::sleep(Duration::from_millis(300));
+    let received = dump.take();
+
+    let note_ons = received
+        .iter()
+        .filter(|m| m[0] & 0xF0 == 0x90 && m[2] > 0)
+        .count();
+    assert_eq!(
+        note_ons,
+        timeline.note_on_count(),
+        "note-ons received by JACK"
+    );
+    assert_sounding_notes_all_ended(&received);
+
+    let (rate, samples) = read_wav_mono(&wav);
+    let loudness = loudness_db(&samples, rate, WINDOW);
+    let wav_end = samples.len() as f64 / f64::from(rate);
+    // The WAV ends when FluidSynth quit: place the player's origin on the WAV's time line.
+    let origin_in_wav = wav_end - (quit_at - origin).as_secs_f64();
+    let first_note = timeline.note_spans()[0].start;
+    let heard_first = first_loud(&loudness, WINDOW, LOUD_DB).expect("the WAV has sound");
+    assert!(
+        (heard_first - (origin_in_wav + first_note)).abs() < 0.15,
+        "first sound at {heard_first:.3} s, first note due at {:.3} s",
+        origin_in_wav + first_note
+    );
+    for (start, end) in sounding_spans(&timeline) {
+        let quietest = playback_support::min_db(
+            &loudness,
+            WINDOW,
+            origin_in_wav + start + 0.1,
+            origin_in_wav + end - 0.1,
+        );
+        assert!(
+            quietest > LOUD_DB,
+            "silence at {quietest:.1} dB while notes play ({start:.2}–{end:.2} s)"
+        );
+    }
+    let after = wav_end - (quit_at - finished_at).as_secs_f64() + RELEASE;
+    let tail = max_db(&loudness, WINDOW, after, wav_end - 0.05);
+    assert!(
+        tail < SILENT_DB,
+        "still sounding ({tail:.1} dB) {RELEASE} s after the end"
+    );
+}
+
+/// Stop in the middle of a held chord played on an organ (which never decays by itself):
+/// the WAV must fall silent right after (within the reverb tail), and the wire must show the
+/// note-offs, sustain off and CC 123.
+fn stop_in_a_held_chord_leaves_silence(dir: &Path) {
+    let song = load("nottingham/ashover1.mid").first_bars(16);
+    let organ: Vec<TimedMessage> = song
+        .channels_used_list()
+        .into_iter()
+        .map(|channel| TimedMessage::program_change(0.0, channel, 19))
+        .chain(song.messages().iter().copied().filter(|m| m.kind() != 0xC0))
+        .collect();
+    let timeline = Timeline::from_messages(organ, song.duration(), song.bar_starts().to_vec());
+    let (stop_at, held) = held_chord(&timeline);
+
+    let fluid = FluidSynth::start("fluid-b", &dir.join("b.wav"));
+    let sink = PortSink::connect("fluid-b").expect("connect to FluidSynth");
+    let dump = MidiDump::start("dump-b");
+    connect(&our_port(), "dump-b:input");
+    let player = Player::spawn(Some(Box::new(sink))).expect("player");
+    player.play(timeline.clone());
+    let origin = started_origin(&wait_event(&player, Duration::from_secs(5), |e| {
+        matches!(e, PlayerEvent::Started { .. })
+    }));
+    let stop_instant = origin + Duration::from_secs_f64(stop_at);
+    std::thread::sleep(stop_instant.saturating_duration_since(Instant::now()));
+    player.send(PlayerCommand::Stop);
+    let stopped_at = Instant::now();
+    wait_event(&player, Duration::from_secs(2), |e| {
+        *e == PlayerEvent::Stopped
+    });
+    std::thread::sleep(Duration::from_millis(2500));
+    let (quit_at, wav) = fluid.quit();
+    let received = dump.take();
+
+    let (rate, samples) = read_wav_mono(&wav);
+    let loudness = loudness_db(&samples, rate, WINDOW);
+    let wav_end = samples.len() as f64 / f64::from(rate);
+    let stop_in_wav = wav_end - (quit_at - stopped_at).as_secs_f64();
+    let before = playback_support::min_db(&loudness, WINDOW, stop_in_wav - 0.4, stop_in_wav - 0.1);
+    assert!(
+        before > LOUD_DB,
+        "the chord sounds before Stop ({before:.1} dB)"
+    );
+    let after = max_db(&loudness, WINDOW, stop_in_wav + RELEASE, wav_end - 0.05);
+    assert!(
+        after < SILENT_DB,
+        "sound ({after:.1} dB) from {RELEASE} s after Stop: a note is stuck; loudness from 0.5 s before \
+         Stop, every 0.1 s: {}",
+        profile(&loudness, stop_in_wav - 0.5, wav_end)
+    );
+
+    // On the wire: after the last note-on, a note-off for each held note, then CC 64 = 0 and CC 123.
+    let last_on = received
+        .iter()
+        .rposition(|m| m[0] & 0xF0 == 0x90 && m[2] > 0)
+        .expect("notes were sent");
+    let after_stop = &received[last_on + 1..];
+    for (channel, key) in &held {
+        assert!(
+            after_stop
+                .iter()
+                .any(|m| m[0] == 0x80 | channel && m[1] == *key),
+            "no note-off for held note {key} on channel {channel}"
+        );
+    }
+    for channel in timeline.channels_used_list() {
+        assert!(
+            after_stop.contains(&vec![0xB0 | channel, 123, 0]),
+            "CC 123 on channel {channel}"
+        );
+        assert!(
+            after_stop.contains(&vec![0xB0 | channel, 64, 0]),
+            "CC 64 = 0 on channel {channel}"
+        );
+    }
+    assert_sounding_notes_all_ended(&received);
+
+    drop(player);
+}
+
+/// Tempo ×2, pause, resume and seek: the playhead and the wire follow each command.
+fn pause_resume_seek_and_tempo_follow_the_commands(dir: &Path) {
+    let timeline = load("nottingham/ashover1.mid");
+    let fluid = FluidSynth::start("fluid-d", &dir.join("d.wav"));
+    let sink = PortSink::connect("fluid-d").expect("connect to FluidSynth");
+    let dump = MidiDump::start("dump-d");
+    connect(&our_port(), "dump-d:input");
+    let player = Player::spawn(Some(Box::new(sink))).expect("player");
+    player.send(PlayerCommand::SetTempoScale(2.0));
+    player.play(timeline.clone());
+    let started = wait_event(&player, Duration::from_secs(5), |e| {
+        matches!(e, PlayerEvent::Started { .. })
+    });
+    assert!(matches!(started, PlayerEvent::Started { tempo_scale, .. } if tempo_scale == 2.0));
+    std::thread::sleep(Duration::from_millis(2000));
+    player.send(PlayerCommand::Pause);
+    let paused = wait_event(&player, Duration::from_secs(2), |e| {
+        matches!(e, PlayerEvent::Paused(_))
+    });
+    let PlayerEvent::Paused(at) = paused else {
+        unreachable!()
+    };
+    assert!(
+        (at - 4.0).abs() < 0.2,
+        "2 s at double tempo is 4 s in: paused at {at:.3}"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let before_pause = dump.take();
+    assert_sounding_notes_all_ended(&before_pause);
+    assert!(before_pause.ends_with(&[vec![0xB0, 64, 0], vec![0xB0, 123, 0]]));
+    let sent_by_then = timeline.messages()[..timeline.index_at(at)]
+        .iter()
+        .filter(|m| m.is_note_on())
+        .count();
+    let heard = before_pause
+        .iter()
+        .filter(|m| m[0] == 0x90 && m[2] > 0)
+        .count();
+    assert!(
+        heard.abs_diff(sent_by_then) <= 2,
+        "{heard} note-ons, {sent_by_then} due by {at:.2} s"
+    );
+
+    player.send(PlayerCommand::Resume);
+    let resumed = wait_event(&player, Duration::from_secs(2), |e| {
+        matches!(e, PlayerEvent::Started { .. })
+    });
+    assert!(matches!(resumed, PlayerEvent::Started { position, .. } if position == at));
+    player.send(PlayerCommand::Seek(30.0));
+    wait_event(
+        &player,
+        Duration::from_secs(2),
+        |e| matches!(e, PlayerEvent::Started { position, .. } if *position == 30.0),
+    );
+    let position = wait_event(&player, Duration::from_secs(2), |e| {
+        matches!(e, PlayerEvent::Position(_))
+    });
+    assert!(matches!(position, PlayerEvent::Position(p) if (30.0..31.0).contains(&p)));
+    std::thread::sleep(Duration::from_millis(500));
+    player.stop();
+    std::thread::sleep(Duration::from_millis(300));
+    let after_seek = dump.take();
+    let first_after_seek = timeline.messages()[timeline.index_at(30.0)..]
+        .iter()
+        .find(|m| m.is_note_on())
+        .expect("notes after 30 s");
+    let last_seek_silence = after_seek
+        .iter()
+        .rposition(|m| *m == vec![0xB0, 123, 0])
+        .expect("seek silences first");
+    let seek_silence = after_seek[..last_seek_silence]
+        .iter()
+        .rposition(|m| *m == vec![0xB0, 123, 0])
+        .expect("CC 123 on seek and on stop");
+    let first_on = after_seek[seek_silence..]
+        .iter()
+        .find(|m| m[0] & 0xF0 == 0x90 && m[2] > 0)
+        .expect("notes after the seek");
+    assert_eq!(
+        first_on.as_slice(),
+        first_after_seek.bytes(),
+        "playing resumes at 30 s"
+    );
+    assert_sounding_notes_all_ended(&after_seek);
+    drop(player);
+    drop(fluid);
+}
+
+/// FluidSynth is killed while playing: the player reports PortLost and keeps answering.
+fn a_vanished_port_is_reported_and_the_player_goes_on(dir: &Path) {
+    let timeline = load("nottingham/ashover1.mid");
+    let fluid = FluidSynth::start("fluid-c", &dir.join("c.wav"));
+    let sink = PortSink::connect("fluid-c").expect("connect to FluidSynth");
+    let player = Player::spawn(Some(Box::new(sink))).expect("player");
+    player.play(timeline.clone());
+    wait_event(&player, Duration::from_secs(5), |e| {
+        matches!(e, PlayerEvent::Started { .. })
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    drop(fluid); // killed, its port vanishes
+    let lost = wait_event(&player, Duration::from_secs(3), |e| {
+        matches!(e, PlayerEvent::PortLost(_))
+    });
+    let PlayerEvent::PortLost(reason) = lost else {
+        unreachable!()
+    };
+    assert!(
+        reason.contains("fluid-c:midi_00"),
+        "reason names the port: {reason}"
+    );
+    player.play(timeline);
+    let answer = wait_event_any(&player, Duration::from_secs(2));
+    assert!(
+        matches!(&answer, PlayerEvent::Error(e) if e.contains("no output")),
+        "after losing the port, Play answers \"no output\": {answer:?}"
+    );
+}
+
+fn wait_event_any(player: &Player, limit: Duration) -> PlayerEvent {
+    player
+        .events()
+        .recv_timeout(limit)
+        .expect("the player still answers")
+}
+
+/// A moment where at least three notes sound and go on for at least 0.5 s more, and those notes.
+/// (Without note-offs on Stop they would ring for ever: an organ does not decay.)
+fn held_chord(timeline: &Timeline) -> (f64, Vec<(u8, u8)>) {
+    let spans = timeline.note_spans();
+    for candidate in &spans {
+        let t = candidate.start + 0.1;
+        if t < 2.0 {
+            continue;
+        }
+        let held: Vec<(u8, u8)> = spans
+            .iter()
+            .filter(|s| s.start <= t && s.end >= t + 0.5)
+            .map(|s| (s.channel, s.key))
+            .collect();
+        if held.len() >= 3 {
+            return (t, held);
+        }
+    }
+    panic!("no held chord in the excerpt");
+}
+
+/// Loudness every 0.1 s from `start` to `end`, for failure messages.
+fn profile(loudness: &[f64], start: f64, end: f64) -> String {
+    let mut t = start.max(0.0);
+    let mut out = Vec::new();
+    while t < end {
+        out.push(format!("{:.0}", max_db(loudness, WINDOW, t, t + 0.1)));
+        t += 0.1;
+    }
+    out.join(" ")
+}
+
+/// Replays the received messages: no note may still be on at the end.
+fn assert_sounding_notes_all_ended(received: &[Vec<u8>]) {
+    let mut on = std::collections::HashSet::new();
+    for m in received {
+        match (m[0] & 0xF0, m.get(2).copied().unwrap_or(0)) {
+            (0x90, v) if v > 0 => {
+                on.insert((m[0] & 0x0F, m[1]));
+            }
+            (0x80, _) | (0x90, _) => {
+                on.remove(&(m[0] & 0x0F, m[1]));
+            }
+            _ => {}
+        }
+    }
+    assert!(on.is_empty(), "notes left sounding: {on:?}");
+}
