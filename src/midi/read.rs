@@ -140,13 +140,14 @@ fn read_track(events: &[midly::TrackEvent], meters_known: bool, raw: &mut RawMid
             TrackEventKind::Midi { channel, message } => {
                 let channel = channel.as_int();
                 match message {
+                    // Drums are neither melody nor harmony.
+                    MidiMessage::NoteOn { .. } | MidiMessage::NoteOff { .. }
+                        if channel == DRUM_CHANNEL => {}
                     MidiMessage::NoteOn { key, vel } if vel.as_int() > 0 => {
-                        if channel != DRUM_CHANNEL {
-                            sounding
-                                .entry((channel, key.as_int()))
-                                .or_default()
-                                .push_back((tick, vel.as_int()));
-                        }
+                        sounding
+                            .entry((channel, key.as_int()))
+                            .or_default()
+                            .push_back((tick, vel.as_int()));
                     }
                     MidiMessage::NoteOn { key, .. } | MidiMessage::NoteOff { key, .. } => {
                         let oldest = sounding
