@@ -223,7 +223,8 @@ fn without_chord_texts_chords_are_recognised_and_markers_still_make_sections() {
             tick += event.delta.as_int();
             let is_text = matches!(event.kind, TrackEventKind::Meta(MetaMessage::Text(_)));
             let is_end = matches!(event.kind, TrackEventKind::Meta(MetaMessage::EndOfTrack));
-            if !(index == 1 && is_text) && !is_end {
+            let dropped = is_end || (index == 1 && is_text);
+            if !dropped {
                 absolute.push((tick, event.kind));
             }
         }

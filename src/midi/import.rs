@@ -88,7 +88,7 @@ pub struct FolderImport {
 /// Imports every `*.mid` / `*.midi` file (any case) under `dir`, recursively, in sorted path
 /// order. A file that fails is skipped with its reason and the rest goes on; folders that cannot
 /// be read are skipped the same way. Symbolic links to folders are not followed (no loops).
-/// A missing or unreadable `dir` is an error.
+/// A missing or unreadable `dir` is an error. Files are imported on every core.
 pub fn import_folder(dir: &Path) -> Result<FolderImport, MidiError> {
     let mut result = FolderImport::default();
     let mut files = Vec::new();
@@ -98,9 +98,10 @@ pub fn import_folder(dir: &Path) -> Result<FolderImport, MidiError> {
     })?;
     collect_midi_files(top, &mut files, &mut result.skipped);
     files.sort();
-    for path in files {
-        match import_file(&path) {
-            Ok(imported) => result.songs.push((path, imported.sheet)),
+    let outcomes = import_in_parallel(&files);
+    for (path, outcome) in files.into_iter().zip(outcomes) {
+        match outcome {
+            Ok(sheet) => result.songs.push((path, sheet)),
             Err(error) => result.skipped.push((path, reason(error))),
         }
     }
