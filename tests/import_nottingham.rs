@@ -181,6 +181,7 @@ fn jigs_come_out_in_six_eight_and_waltz_time_in_three_four() {
     let three_four: Meter = "3/4".parse().unwrap();
     let (mut jigs, mut jigs_six_eight, mut threes, mut changing) = (0, 0, 0, 0);
     let mut jigs_declared_otherwise = Vec::new();
+    let mut cut_bar_tunes = Vec::new();
     for path in nottingham_files() {
         let bytes = std::fs::read(&path).unwrap();
         let declared = declared_meters(&bytes);
@@ -206,11 +207,20 @@ fn jigs_come_out_in_six_eight_and_waltz_time_in_three_four() {
         if wanted.len() > 1 {
             changing += 1;
         }
-        assert_eq!(used, wanted, "{name}: meters of the bars");
+        // A bar cut short by a meter change in mid-bar carries the meter of its length (a 5/4
+        // bar cut after three quarters is 3/4), so the sheet may use meters the file never names.
+        assert!(
+            wanted.is_subset(&used),
+            "{name}: meters of the bars {used:?}"
+        );
+        if used != wanted {
+            cut_bar_tunes.push(name.clone());
+        }
     }
     println!(
         "jigs: {jigs_six_eight} of {jigs} in 6/8; the others declare another meter in the file: \
-         {jigs_declared_otherwise:?}; 3/4 tunes: {threes}, all 3/4; tunes with meter changes: {changing}"
+         {jigs_declared_otherwise:?}; 3/4 tunes: {threes}, all 3/4; tunes with meter changes: {changing}; \
+         with a bar cut by a change in mid-bar: {cut_bar_tunes:?}"
     );
     // Every jig the file itself calls 6/8 comes out 6/8 (checked above); the exceptions are
     // jigs written in another meter by the file itself.

@@ -88,7 +88,7 @@ pub struct FolderImport {
 /// Imports every `*.mid` / `*.midi` file (any case) under `dir`, recursively, in sorted path
 /// order. A file that fails is skipped with its reason and the rest goes on; folders that cannot
 /// be read are skipped the same way. Symbolic links to folders are not followed (no loops).
-/// A missing or unreadable `dir` is an error.
+/// A missing or unreadable `dir` is an error. Files are imported on every core.
 pub fn import_folder(dir: &Path) -> Result<FolderImport, MidiError> {
     let mut result = FolderImport::default();
     let mut files = Vec::new();
@@ -98,14 +98,52 @@ pub fn import_folder(dir: &Path) -> Result<FolderImport, MidiError> {
     })?;
     collect_midi_files(top, &mut files, &mut result.skipped);
     files.sort();
-    for path in files {
-        match import_file(&path) {
-            Ok(imported) => result.songs.push((path, imported.sheet)),
+    let outcomes = import_in_parallel(&files);
+    for (path, outcome) in files.into_iter().zip(outcomes) {
+        match outcome {
+            Ok(sheet) => result.songs.push((path, sheet)),
             Err(error) => result.skipped.push((path, reason(error))),
         }
     }
     result.skipped.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(result)
+}
+
+/// Imports files on every core (the order of the results is the order of `files`).
+fn import_in_parallel(files: &[PathBuf]) -> Vec<Result<LeadSheet, MidiError>> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 16)
+        .min(files.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut outcomes: Vec<Option<Result<LeadSheet, MidiError>>> = Vec::new();
+    outcomes.resize_with(files.len(), || None);
+    let done = std::sync::Mutex::new(outcomes);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(path) = files.get(index) else { break };
+                    let outcome = import_file(path).map(|imported| imported.sheet);
+                    if let Ok(mut done) = done.lock() {
+                        done[index] = Some(outcome);
+                    }
+                }
+            });
+        }
+    });
+    done.into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .into_iter()
+        .map(|outcome| {
+            outcome.unwrap_or_else(|| {
+                Err(MidiError::Malformed(
+                    "the import of this file stopped".into(),
+                ))
+            })
+        })
+        .collect()
 }
 
 /// An error's message without the file name (the caller shows the path beside it).

@@ -159,6 +159,7 @@ fn read_track(events: &[midly::TrackEvent], meters_known: bool, raw: &mut RawMid
             TrackEventKind::Midi { channel, message } => {
                 let channel = channel.as_int();
                 match message {
+                    // Drums are neither melody nor harmony.
                     MidiMessage::NoteOn { .. } | MidiMessage::NoteOff { .. }
                         if channel == DRUM_CHANNEL => {}
                     MidiMessage::NoteOn { key, vel } if vel.as_int() > 0 => {

@@ -3,9 +3,11 @@
 //!
 //! Rules:
 //! - A time signature holds until the next one. A change that falls inside a bar ends that bar
-//!   early (a shortened bar), so every note keeps its place. A one-beat signature (`1/4`, as
-//!   some converters write for "no meter") describes no bar and is read as four of its units
-//!   (`4/4`).
+//!   early, so every note keeps its place; the cut bar gets the meter its length spells (a 4/4
+//!   bar cut after three quarters is a 3/4 bar; after one quarter, 2/8), so that an exporter
+//!   writing a time signature at every meter change reproduces it. A cut first bar stays a
+//!   short bar of the running meter: a pickup. A one-beat signature (`1/4`, as some converters
+//!   write for "no meter") describes no bar and is read as four of its units (`4/4`).
 //! - Bars run from the file's start to the end of the last note; bars before the first note
 //!   (start of any note, melody or harmony) are dropped.
 //! - **Pickup**: the first remaining bar is a pickup when no harmony note starts in it, melody
@@ -57,10 +59,15 @@ pub fn lay_out_bars(meters: &[(u64, Meter)], end: u64) -> Result<Vec<FileBar>, M
             .get(next_change)
             .map_or(full, |&(tick, _)| tick - start);
         let length = full.min(until_change) as u32;
+        let cut = (length as u64) < full && start > 0;
         bars.push(FileBar {
             start,
             length,
-            meter,
+            meter: if cut {
+                meter_of_length(meter, length).unwrap_or(meter)
+            } else {
+                meter
+            },
         });
         if bars.len() > MAX_BARS {
             return Err(MidiError::Unsupported(format!(
@@ -71,6 +78,23 @@ pub fn lay_out_bars(meters: &[(u64, Meter)], end: u64) -> Result<Vec<FileBar>, M
         start += length as u64;
     }
     Ok(bars)
+}
+
+/// The meter whose bar is `length` ticks: with the running meter's denominator when it divides
+/// the length, else in eighths or sixteenths; numerators of 2..=32 only (one-unit meters are
+/// read as four units, see [`bar_meter`]).
+fn meter_of_length(running: Meter, length: u32) -> Option<Meter> {
+    [running.denominator, 8, 16]
+        .into_iter()
+        .find_map(|denominator| {
+            let unit = Meter::new(4, denominator).ok()?.unit_ticks();
+            let numerator = (length % unit == 0).then_some(length / unit)?;
+            if (2..=32).contains(&numerator) {
+                Meter::new(numerator as u8, denominator).ok()
+            } else {
+                None
+            }
+        })
 }
 
 /// The bars of the lead sheet and where they lie in the file.
@@ -169,6 +193,15 @@ mod tests {
             [(0, 36), (36, 36), (72, 36), (108, 12), (120, 24), (144, 24)]
         );
         assert_eq!(bars[2].meter, meter("6/8"));
+        // The cut 6/8 bar (two eighths) is a 2/8 bar.
+        assert_eq!(bars[3].meter, meter("2/8"));
+        assert_eq!(bars[3].meter.bar_ticks(), bars[3].length);
+        assert_eq!(meter_of_length(meter("4/4"), 36), Some(meter("3/4")));
+        assert_eq!(meter_of_length(meter("4/4"), 9), Some(meter("3/16")));
+        assert_eq!(meter_of_length(meter("4/4"), 4), None);
+        // A cut first bar stays a short bar: a pickup.
+        let pickup = lay_out_bars(&[(0, meter("4/4")), (12, meter("3/4"))], 48).unwrap();
+        assert_eq!((pickup[0].meter, pickup[0].length), (meter("4/4"), 12));
     }
 
     #[test]
