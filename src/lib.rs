@@ -4,5 +4,6 @@
 //! and back: tokens → lead sheet → [`music::Idea`] → piano roll, player, MIDI file.
 
 pub mod cli;
+pub mod dnd;
 pub mod midi;
 pub mod music;
