@@ -82,6 +82,7 @@ impl DragOptions {
 }
 
 /// The X11 id of a window, when it is an X11 window.
+#[allow(clippy::useless_conversion)] // Xlib's window is a c_ulong: u64 on Linux, u32 on Windows
 fn x11_window_id(window: &impl HasWindowHandle) -> Option<u32> {
     match window.window_handle().ok()?.as_raw() {
         RawWindowHandle::Xlib(handle) => u32::try_from(handle.window).ok(),
