@@ -4,6 +4,8 @@
 //! and back: tokens → lead sheet → [`music::Idea`] → piano roll, player, MIDI file.
 
 pub mod cli;
+pub mod datasets;
 pub mod dnd;
+pub mod eval;
 pub mod midi;
 pub mod music;

@@ -53,7 +53,7 @@ impl Meter {
 
     /// Compound meters (6/8, 9/8, 12/8) group their eighths in threes.
     pub fn is_compound(self) -> bool {
-        self.denominator >= 8 && self.numerator % 3 == 0 && self.numerator > 3
+        self.denominator >= 8 && self.numerator.is_multiple_of(3) && self.numerator > 3
     }
 
     /// Grid ticks of one felt beat: a dotted quarter in 6/8, a quarter in 4/4, a half in 2/2.

@@ -1,0 +1,545 @@
+//! The metrics themselves, per idea ([`IdeaMetrics`]) and over a set ([`SetMetrics`]).
+//!
+//! Definitions (each one a pure function of the lead sheet):
+//! - **chord-tone ratio on beats**: of the melody notes whose onset falls on a beat of the meter
+//!   (every quarter in 4/4, every dotted quarter in 6/8) and that sound over a chord, the share
+//!   whose pitch class is a tone of that chord (the chord carries over bar lines until it changes);
+//! - **in-key ratio**: share of melody notes in the sheet's own key ([`Key::contains`]: in minor
+//!   the raised 6th and 7th count);
+//! - **scale consistency**: share of melody notes in the best-fitting of the 12 major (= natural
+//!   minor) scales, whatever key the sheet claims, as in Mogren (2016);
+//! - **pitch-class entropy**: Shannon entropy in bits of the melody's pitch-class counts (0..log2 12);
+//! - **bar similarity at distance d**: mean over bar pairs (i, i+d) of
+//!   ½·J(onsets) + ½·J((onset, pitch)), J the Jaccard overlap of the two bars' sets; a pair of two
+//!   empty bars is left out. The *shuffled* control measures the same after a fixed pseudo-random
+//!   permutation of the idea's bars;
+//! - **chorus chords differ**: the chorus's chord sequence (consecutive repeats merged, timing
+//!   ignored) is not the verse's;
+//! - **chorus − verse pitch**: mean MIDI pitch of the chorus notes minus that of the verse notes;
+//! - **longest same-pitch run**: most consecutive melody notes on one pitch;
+//! - **distinct verse progressions**: distinct verse chord sequences (as above) over the set;
+//! - **copied bars** ([`copied_bars`]): the longest run of consecutive non-empty bars whose melody,
+//!   relative to the key's tonic, is note for note a run of bars of a training song.
+//!
+//! Set figures are means over the ideas that have the figure (equal weight per idea).
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::music::{Bar, ChordSymbol, Idea, Key, LeadSheet, Note, PitchClass, Section};
+
+/// The bar distances bar similarity is measured at.
+pub const BAR_DISTANCES: [usize; 4] = [1, 2, 4, 8];
+
+/// A same-pitch run longer than this many notes counts as long (the model's target is none).
+pub const LONG_RUN: usize = 8;
+
+/// The metrics of one idea.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IdeaMetrics {
+    pub bars: usize,
+    pub notes: usize,
+    pub chord_tone_ratio_on_beats: Option<f64>,
+    pub in_key_ratio: Option<f64>,
+    pub scale_consistency: Option<f64>,
+    pub pitch_class_entropy: Option<f64>,
+    /// One entry per [`BAR_DISTANCES`] entry.
+    pub bar_similarity: Vec<Option<f64>>,
+    /// The same with the bars shuffled.
+    pub shuffled_bar_similarity: Vec<Option<f64>>,
+    pub chorus_chords_differ: bool,
+    pub chorus_minus_verse_pitch: Option<f64>,
+    pub longest_same_pitch_run: usize,
+    /// The verse's chord sequence, consecutive repeats merged (`N.C.` for no chord).
+    pub verse_progression: Vec<String>,
+}
+
+/// Bar similarity at one distance, averaged over a set.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DistanceSimilarity {
+    pub distance: usize,
+    pub mean: Option<f64>,
+}
+
+/// The metrics of a set of ideas.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SetMetrics {
+    pub ideas: usize,
+    pub chord_tone_ratio_on_beats: Option<f64>,
+    pub in_key_ratio: Option<f64>,
+    pub scale_consistency: Option<f64>,
+    pub pitch_class_entropy: Option<f64>,
+    pub bar_similarity: Vec<DistanceSimilarity>,
+    pub shuffled_bar_similarity: Vec<DistanceSimilarity>,
+    /// Share of ideas whose chorus chords differ from the verse's.
+    pub chorus_chords_differ: Option<f64>,
+    pub chorus_minus_verse_pitch: Option<f64>,
+    pub longest_same_pitch_run_max: usize,
+    pub longest_same_pitch_run_mean: Option<f64>,
+    /// Share of ideas with a same-pitch run longer than [`LONG_RUN`] notes.
+    pub long_same_pitch_run_share: Option<f64>,
+    pub distinct_verse_progressions: usize,
+    /// Filled in by the caller with [`copied_bars`] when a training set is at hand.
+    pub most_copied_bars: Option<usize>,
+}
+
+/// Measures a set of ideas.
+pub fn measure(ideas: &[Idea]) -> SetMetrics {
+    let each: Vec<IdeaMetrics> = ideas.iter().map(measure_idea).collect();
+    summarize(&each)
+}
+
+/// Sums up per-idea metrics.
+pub fn summarize(each: &[IdeaMetrics]) -> SetMetrics {
+    let mean_of = |f: &dyn Fn(&IdeaMetrics) -> Option<f64>| mean(each.iter().filter_map(f));
+    let by_distance = |shuffled: bool| {
+        BAR_DISTANCES
+            .iter()
+            .enumerate()
+            .map(|(i, &distance)| DistanceSimilarity {
+                distance,
+                mean: mean(each.iter().filter_map(|m| {
+                    if shuffled {
+                        m.shuffled_bar_similarity[i]
+                    } else {
+                        m.bar_similarity[i]
+                    }
+                })),
+            })
+            .collect()
+    };
+    let progressions: HashSet<&Vec<String>> = each.iter().map(|m| &m.verse_progression).collect();
+    SetMetrics {
+        ideas: each.len(),
+        chord_tone_ratio_on_beats: mean_of(&|m| m.chord_tone_ratio_on_beats),
+        in_key_ratio: mean_of(&|m| m.in_key_ratio),
+        scale_consistency: mean_of(&|m| m.scale_consistency),
+        pitch_class_entropy: mean_of(&|m| m.pitch_class_entropy),
+        bar_similarity: by_distance(false),
+        shuffled_bar_similarity: by_distance(true),
+        chorus_chords_differ: mean_of(&|m| Some(if m.chorus_chords_differ { 1.0 } else { 0.0 })),
+        chorus_minus_verse_pitch: mean_of(&|m| m.chorus_minus_verse_pitch),
+        longest_same_pitch_run_max: each
+            .iter()
+            .map(|m| m.longest_same_pitch_run)
+            .max()
+            .unwrap_or(0),
+        longest_same_pitch_run_mean: mean_of(&|m| Some(m.longest_same_pitch_run as f64)),
+        long_same_pitch_run_share: mean_of(&|m| {
+            Some(f64::from(u8::from(m.longest_same_pitch_run > LONG_RUN)))
+        }),
+        distinct_verse_progressions: progressions.len(),
+        most_copied_bars: None,
+    }
+}
+
+fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+    (n > 0).then(|| sum / n as f64)
+}
+
+/// Measures one idea.
+pub fn measure_idea(idea: &Idea) -> IdeaMetrics {
+    let sheet = idea.sheet();
+    let notes: Vec<Note> = sheet.melody().into_iter().map(|p| p.item).collect();
+    let bars: Vec<&Bar> = sheet.bars().collect();
+    let shuffled = shuffled(&bars, content_seed(&notes));
+    let verse_progression = progression(idea.verse());
+    IdeaMetrics {
+        bars: bars.len(),
+        notes: notes.len(),
+        chord_tone_ratio_on_beats: chord_tone_ratio_on_beats(sheet),
+        in_key_ratio: in_key_ratio(&notes, sheet.key),
+        scale_consistency: scale_consistency(&notes),
+        pitch_class_entropy: pitch_class_entropy(&notes),
+        bar_similarity: BAR_DISTANCES
+            .iter()
+            .map(|&d| similarity_at(&bars, d))
+            .collect(),
+        shuffled_bar_similarity: BAR_DISTANCES
+            .iter()
+            .map(|&d| similarity_at(&shuffled, d))
+            .collect(),
+        chorus_chords_differ: progression(idea.chorus()) != verse_progression,
+        chorus_minus_verse_pitch: mean_pitch(idea.chorus())
+            .zip(mean_pitch(idea.verse()))
+            .map(|(c, v)| c - v),
+        longest_same_pitch_run: longest_same_pitch_run(&notes),
+        verse_progression: verse_progression
+            .iter()
+            .map(|c| c.map_or("N.C.".to_string(), |c| c.to_string()))
+            .collect(),
+    }
+}
+
+/// Share of on-beat melody notes that are tones of the chord sounding under them.
+pub fn chord_tone_ratio_on_beats(sheet: &LeadSheet) -> Option<f64> {
+    let mut sounding: Option<ChordSymbol> = None;
+    let (mut on_chord, mut tones) = (0usize, 0usize);
+    for bar in sheet.bars() {
+        let carried = sounding;
+        let beat = bar.meter.beat_ticks();
+        for note in bar.melody.iter().filter(|n| n.onset.is_multiple_of(beat)) {
+            let chord = bar.chord_at(note.onset).map_or(carried, |c| c.chord);
+            if let Some(chord) = chord {
+                on_chord += 1;
+                tones += usize::from(chord.contains(note.pitch.class()));
+            }
+        }
+        if let Some(last) = bar.chords.last() {
+            sounding = last.chord;
+        }
+    }
+    (on_chord > 0).then(|| tones as f64 / on_chord as f64)
+}
+
+/// Share of notes in `key` (minor counts its raised 6th and 7th).
+pub fn in_key_ratio(notes: &[Note], key: Key) -> Option<f64> {
+    share(notes, |pc| key.contains(pc))
+}
+
+/// Share of notes in the best-fitting major (= natural minor) scale.
+pub fn scale_consistency(notes: &[Note]) -> Option<f64> {
+    (0..12)
+        .filter_map(|tonic| {
+            let scale = Key::major(PitchClass::new(tonic)).scale();
+            share(notes, |pc| scale.contains(&pc))
+        })
+        .max_by(f64::total_cmp)
+}
+
+fn share(notes: &[Note], inside: impl Fn(PitchClass) -> bool) -> Option<f64> {
+    let hits = notes.iter().filter(|n| inside(n.pitch.class())).count();
+    (!notes.is_empty()).then(|| hits as f64 / notes.len() as f64)
+}
+
+/// Shannon entropy (bits) of the notes' pitch-class counts.
+pub fn pitch_class_entropy(notes: &[Note]) -> Option<f64> {
+    if notes.is_empty() {
+        return None;
+    }
+    let mut counts = [0usize; 12];
+    for n in notes {
+        counts[n.pitch.class().index() as usize] += 1;
+    }
+    let total = notes.len() as f64;
+    Some(
+        counts
+            .iter()
+            .filter(|&&c| c > 0)
+            .map(|&c| {
+                let p = c as f64 / total;
+                -p * p.log2()
+            })
+            .sum(),
+    )
+}
+
+/// Similarity of two bars' melodies in [0, 1]; `None` when both are empty.
+pub fn bar_similarity(a: &Bar, b: &Bar) -> Option<f64> {
+    if a.melody.is_empty() && b.melody.is_empty() {
+        return None;
+    }
+    let onsets = |bar: &Bar| bar.melody.iter().map(|n| n.onset).collect::<HashSet<_>>();
+    let notes = |bar: &Bar| {
+        bar.melody
+            .iter()
+            .map(|n| (n.onset, n.pitch))
+            .collect::<HashSet<_>>()
+    };
+    Some(0.5 * jaccard(&onsets(a), &onsets(b)) + 0.5 * jaccard(&notes(a), &notes(b)))
+}
+
+fn jaccard<T: Eq + std::hash::Hash>(a: &HashSet<T>, b: &HashSet<T>) -> f64 {
+    let union = a.union(b).count();
+    if union == 0 {
+        return 1.0;
+    }
+    a.intersection(b).count() as f64 / union as f64
+}
+
+/// Mean similarity of bars `distance` apart; `None` when no pair has notes.
+fn similarity_at(bars: &[&Bar], distance: usize) -> Option<f64> {
+    mean(
+        bars.iter()
+            .zip(bars.iter().skip(distance))
+            .filter_map(|(a, b)| bar_similarity(a, b)),
+    )
+}
+
+/// A hash of the melody, so the shuffle is fixed per idea and the same on every run.
+fn content_seed(notes: &[Note]) -> u64 {
+    notes.iter().fold(0xcbf2_9ce4_8422_2325, |h, n| {
+        let word = (n.onset as u64) << 16 | (n.pitch.0 as u64) << 8 | n.duration as u64 & 0xff;
+        (h ^ word).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// The bars in a pseudo-random order (Fisher–Yates driven by SplitMix64).
+fn shuffled<'a>(bars: &[&'a Bar], seed: u64) -> Vec<&'a Bar> {
+    let mut out = bars.to_vec();
+    let mut state = seed;
+    for i in (1..out.len()).rev() {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        out.swap(i, (z % (i as u64 + 1)) as usize);
+    }
+    out
+}
+
+/// The section's chords in order, consecutive repeats merged, timing ignored.
+fn progression(section: &Section) -> Vec<Option<ChordSymbol>> {
+    let mut out: Vec<Option<ChordSymbol>> = Vec::new();
+    for change in section.bars.iter().flat_map(|b| &b.chords) {
+        if out.last() != Some(&change.chord) {
+            out.push(change.chord);
+        }
+    }
+    out
+}
+
+fn mean_pitch(section: &Section) -> Option<f64> {
+    mean(
+        section
+            .bars
+            .iter()
+            .flat_map(|b| &b.melody)
+            .map(|n| n.pitch.0 as f64),
+    )
+}
+
+/// Most consecutive notes on the same pitch.
+pub fn longest_same_pitch_run(notes: &[Note]) -> usize {
+    let mut longest = 0;
+    let mut run = 0;
+    for (i, note) in notes.iter().enumerate() {
+        run = if i > 0 && notes[i - 1].pitch == note.pitch {
+            run + 1
+        } else {
+            1
+        };
+        longest = longest.max(run);
+    }
+    longest
+}
+
+/// A bar's melody relative to the key's tonic: (onset, duration, semitones above the tonic's C).
+type BarShape = Vec<(u32, u32, i32)>;
+
+fn bar_shapes(sheet: &LeadSheet) -> Vec<BarShape> {
+    let tonic = sheet.key.tonic.index() as i32;
+    sheet
+        .bars()
+        .map(|b| {
+            b.melody
+                .iter()
+                .map(|n| (n.onset, n.duration, n.pitch.0 as i32 - tonic))
+                .collect()
+        })
+        .collect()
+}
+
+/// The longest run of consecutive non-empty bars any idea shares note for note (relative to its
+/// key's tonic) with consecutive bars of a song in `corpus`.
+pub fn copied_bars(ideas: &[Idea], corpus: &[LeadSheet]) -> usize {
+    let songs: Vec<Vec<BarShape>> = corpus.iter().map(bar_shapes).collect();
+    let mut index: HashMap<&BarShape, Vec<(usize, usize)>> = HashMap::new();
+    for (s, bars) in songs.iter().enumerate() {
+        for (b, shape) in bars.iter().enumerate().filter(|(_, s)| !s.is_empty()) {
+            index.entry(shape).or_default().push((s, b));
+        }
+    }
+    let mut longest = 0;
+    for idea in ideas {
+        let shapes = bar_shapes(idea.sheet());
+        for start in 0..shapes.len() {
+            for &(s, b) in index.get(&shapes[start]).into_iter().flatten() {
+                let run = (0..)
+                    .take_while(|&k| {
+                        let (Some(mine), Some(theirs)) =
+                            (shapes.get(start + k), songs[s].get(b + k))
+                        else {
+                            return false;
+                        };
+                        !mine.is_empty() && mine == theirs
+                    })
+                    .count();
+                longest = longest.max(run);
+            }
+        }
+    }
+    longest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::music::{ChordChange, Meter, Pitch, SectionKind, Tempo};
+
+    fn note(onset: u32, duration: u32, pitch: u8) -> Note {
+        Note {
+            onset,
+            duration,
+            pitch: Pitch(pitch),
+            velocity: 90,
+        }
+    }
+
+    fn bar(chords: &[(u32, &str)], notes: &[(u32, u32, u8)]) -> Bar {
+        let mut bar = Bar::new(Meter::FOUR_FOUR);
+        bar.chords = chords
+            .iter()
+            .map(|&(position, c)| ChordChange {
+                position,
+                chord: Some(c.parse().unwrap()),
+            })
+            .collect();
+        bar.melody = notes.iter().map(|&(o, d, p)| note(o, d, p)).collect();
+        bar
+    }
+
+    fn idea(key: &str, verse: Vec<Bar>, chorus: Vec<Bar>) -> Idea {
+        Idea::new(LeadSheet {
+            title: "test".into(),
+            key: key.parse().unwrap(),
+            tempo: Tempo::new(100.0).unwrap(),
+            sections: vec![
+                Section::new(SectionKind::Verse, verse),
+                Section::new(SectionKind::Chorus, chorus),
+            ],
+        })
+        .unwrap()
+    }
+
+    /// C major arpeggio on the beats: every on-beat note a chord tone, all in C major.
+    fn arpeggio_bar(chord: &str, pitches: [u8; 4]) -> Bar {
+        let notes: Vec<(u32, u32, u8)> = pitches
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| (i as u32 * 12, 12, p))
+            .collect();
+        bar(&[(0, chord)], &notes)
+    }
+
+    #[test]
+    fn chord_tones_on_beats_count_and_off_beat_notes_do_not() {
+        let verse = vec![arpeggio_bar("C", [60, 64, 67, 72])];
+        let chorus = vec![arpeggio_bar("G", [67, 71, 74, 79])];
+        let m = measure_idea(&idea("C", verse, chorus));
+        assert_eq!(m.chord_tone_ratio_on_beats, Some(1.0));
+        // Half the beat notes are D over C; an off-beat F# is not counted at all.
+        let verse = vec![bar(
+            &[(0, "C")],
+            &[
+                (0, 6, 60),
+                (6, 6, 66),
+                (12, 12, 62),
+                (24, 12, 64),
+                (36, 12, 62),
+            ],
+        )];
+        let chorus = vec![bar(&[], &[(0, 48, 60)])]; // no change: C carries over from the verse
+        let m = measure_idea(&idea("C", verse, chorus));
+        assert_eq!(m.chord_tone_ratio_on_beats, Some(3.0 / 5.0));
+    }
+
+    #[test]
+    fn scale_measures_use_the_key_or_the_best_scale() {
+        // A melody in D major, labelled C major: in-key 5/7, best scale 1.0.
+        let d_major = [62, 64, 66, 67, 69, 71, 73];
+        let notes: Vec<(u32, u32, u8)> = d_major
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| (i as u32 * 6, 6, p))
+            .collect();
+        let verse = vec![bar(&[(0, "D")], &notes)];
+        let chorus = vec![bar(&[(0, "A")], &notes)];
+        let m = measure_idea(&idea("C", verse, chorus));
+        assert!((m.in_key_ratio.unwrap() - 5.0 / 7.0).abs() < 1e-12);
+        assert_eq!(m.scale_consistency, Some(1.0));
+        // Seven distinct pitch classes used equally: log2(7) bits.
+        assert!((m.pitch_class_entropy.unwrap() - 7f64.log2()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn bar_similarity_sees_repeats_and_shuffling_breaks_them() {
+        let a = arpeggio_bar("C", [60, 64, 67, 72]);
+        let b = bar(&[(0, "F")], &[(0, 24, 65), (24, 24, 69)]);
+        assert_eq!(bar_similarity(&a, &a), Some(1.0));
+        // Onsets {0,24} ⊂ {0,12,24,36}: 2/4; no (onset, pitch) in common: 0.
+        assert_eq!(bar_similarity(&a, &b), Some(0.25));
+        assert_eq!(
+            bar_similarity(&Bar::new(Meter::FOUR_FOUR), &Bar::new(Meter::FOUR_FOUR)),
+            None
+        );
+        // A A B B A A B B | … : distance 4 and 8 repeat exactly, distance 1 half the time.
+        let pattern: Vec<Bar> = [&a, &a, &b, &b]
+            .iter()
+            .cycle()
+            .take(8)
+            .map(|&x| x.clone())
+            .collect();
+        let m = measure_idea(&idea("C", pattern.clone(), pattern.clone()));
+        assert_eq!(m.bar_similarity[2], Some(1.0));
+        assert_eq!(m.bar_similarity[3], Some(1.0));
+        let d1 = m.bar_similarity[0].unwrap();
+        assert!((d1 - (8.0 * 1.0 + 7.0 * 0.25) / 15.0).abs() < 1e-12, "{d1}");
+        assert!(m.shuffled_bar_similarity[3].unwrap() < 1.0);
+        let again = measure_idea(&idea("C", pattern.clone(), pattern));
+        assert_eq!(m.shuffled_bar_similarity, again.shuffled_bar_similarity);
+    }
+
+    #[test]
+    fn verse_and_chorus_comparisons() {
+        let verse = vec![
+            arpeggio_bar("C", [60, 60, 60, 62]),
+            arpeggio_bar("C", [62, 62, 62, 62]),
+        ];
+        let chorus = vec![
+            arpeggio_bar("C", [64, 64, 64, 64]),
+            arpeggio_bar("C", [64, 64, 65, 65]),
+        ];
+        let m = measure_idea(&idea("C", verse.clone(), chorus));
+        assert!(
+            !m.chorus_chords_differ,
+            "C then C is the verse's progression"
+        );
+        assert!((m.chorus_minus_verse_pitch.unwrap() - (64.25 - 61.25)).abs() < 1e-12);
+        assert_eq!(m.longest_same_pitch_run, 6); // 64 ×6 across the chorus bar line
+        let other = vec![arpeggio_bar("Am", [69, 69, 69, 69])];
+        let m2 = measure_idea(&idea("C", verse, other));
+        assert!(m2.chorus_chords_differ);
+        assert_eq!(m2.verse_progression, ["C"]);
+        let set = summarize(&[m, m2]);
+        assert_eq!(set.ideas, 2);
+        assert_eq!(set.chorus_chords_differ, Some(0.5));
+        assert_eq!(set.distinct_verse_progressions, 1);
+        assert_eq!(set.longest_same_pitch_run_max, 6);
+        assert_eq!(set.long_same_pitch_run_share, Some(0.0));
+    }
+
+    #[test]
+    fn copied_bars_finds_transposed_runs_of_a_training_song() {
+        let a = arpeggio_bar("C", [60, 64, 67, 72]);
+        let b = bar(&[(0, "F")], &[(0, 24, 65), (24, 24, 69)]);
+        let c = arpeggio_bar("G", [67, 71, 74, 79]);
+        let song = idea("C", vec![a.clone(), b.clone(), c.clone()], vec![a.clone()]).into_sheet();
+        // The same three bars a tone up, in D: a 3-bar copy.
+        let copy = idea("C", vec![a.clone(), b.clone(), c.clone()], vec![b.clone()])
+            .into_sheet()
+            .transpose(2)
+            .unwrap();
+        let copy = Idea::new(copy).unwrap();
+        assert_eq!(
+            copied_bars(std::slice::from_ref(&copy), std::slice::from_ref(&song)),
+            3
+        );
+        let fresh = idea("C", vec![c.clone(), c.clone()], vec![c]);
+        assert_eq!(copied_bars(&[fresh], &[song]), 1);
+        assert_eq!(copied_bars(&[copy], &[]), 0);
+    }
+}

@@ -1,0 +1,14 @@
+//! Evaluation of song ideas: musical metrics measured the same way on generated ideas and on real
+//! songs' verse+chorus pairs, so the two can stand side by side (`songsketch eval`).
+//!
+//! Everything here is a pure function of lead sheets; [`measure`] sums a set of ideas up and
+//! [`table`] prints sets side by side.
+
+pub mod metrics;
+pub mod table;
+
+pub use metrics::{
+    BAR_DISTANCES, DistanceSimilarity, IdeaMetrics, LONG_RUN, SetMetrics, bar_similarity,
+    copied_bars, measure, measure_idea, summarize,
+};
+pub use table::table;
