@@ -229,3 +229,40 @@ fn platform_drag(
 ) -> Result<(), DndError> {
     Err(DndError::Unsupported(UNSUPPORTED_MESSAGE.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use raw_window_handle::{HandleError, WaylandWindowHandle, WindowHandle};
+    use std::ffi::c_void;
+    use std::ptr::NonNull;
+
+    /// A window as winit describes a native Wayland surface.
+    struct WaylandWindow(WaylandWindowHandle);
+
+    impl HasWindowHandle for WaylandWindow {
+        fn window_handle(&self) -> Result<WindowHandle<'_>, HandleError> {
+            // SAFETY: the handle is only inspected for its kind, never dereferenced.
+            Ok(unsafe { WindowHandle::borrow_raw(RawWindowHandle::Wayland(self.0)) })
+        }
+    }
+
+    #[test]
+    fn a_native_wayland_window_gets_the_message_for_the_tooltip() {
+        let window = WaylandWindow(WaylandWindowHandle::new(NonNull::<c_void>::dangling()));
+        let error = check_support(&window).expect_err("Wayland cannot drag out");
+        assert!(matches!(error, DndError::Unsupported(_)));
+        assert_eq!(error.to_string(), UNSUPPORTED_MESSAGE);
+        assert_eq!(DragOptions::excluding(&window).exclude_window, None);
+    }
+
+    #[test]
+    fn a_missing_file_is_named_in_the_error() {
+        let missing = Path::new("/nonexistent/Am-96bpm-12.mid");
+        let error = absolute_file(missing).expect_err("no such file");
+        assert!(error.to_string().contains("/nonexistent/Am-96bpm-12.mid"));
+        let dir = tempfile::tempdir().expect("temp dir");
+        let error = absolute_file(dir.path()).expect_err("a folder is not a file");
+        assert!(error.to_string().contains("not a file"));
+    }
+}
