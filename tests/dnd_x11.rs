@@ -246,6 +246,8 @@ fn map_window(conn: &RustConnection, x: i16, y: i16, mask: EventMask) -> (Window
 /// What the drop target saw.
 #[derive(Debug, Default, Clone)]
 struct Received {
+    /// The window named in XdndEnter's event (the target, also when sent to a proxy).
+    entered_window: Option<Window>,
     entered_version: Option<u32>,
     offered: Vec<String>,
     positions: usize,
@@ -272,13 +274,63 @@ impl DropTarget {
         conn.flush().expect("flush");
         let stop = Arc::new(AtomicBool::new(false));
         let stop_flag = Arc::clone(&stop);
-        let thread = thread::spawn(move || serve_drops(conn, window, accept, &stop_flag));
+        let thread = thread::spawn(move || serve_drops(conn, window, window, accept, &stop_flag));
         DropTarget {
             window,
             origin,
             stop,
             thread: Some(thread),
         }
+    }
+
+    /// A target whose drops are caught by a proxy window (as desktops do for the root): the
+    /// visible window, created on another connection, only points at the proxy with
+    /// `XdndProxy`; messages reach the serving connection only if sent to the proxy.
+    fn start_behind_proxy(server: &XServer, x: i16, y: i16) -> (DropTarget, RustConnection) {
+        let owner = server.connect();
+        let (window, origin) = map_window(&owner, x, y, EventMask::NO_EVENT);
+        let conn = server.connect();
+        let root = conn.setup().roots[0].root;
+        let proxy = conn.generate_id().expect("proxy id");
+        conn.create_window(
+            0,
+            proxy,
+            root,
+            -20,
+            -20,
+            1,
+            1,
+            0,
+            WindowClass::INPUT_ONLY,
+            0,
+            &CreateWindowAux::new(),
+        )
+        .expect("create the proxy");
+        let (aware, proxy_atom) = (intern(&conn, "XdndAware"), intern(&conn, "XdndProxy"));
+        for (on, property, value) in [
+            (window, proxy_atom, proxy),
+            (proxy, proxy_atom, proxy),
+            (proxy, aware, 5),
+        ] {
+            let type_ = if property == aware {
+                AtomEnum::ATOM
+            } else {
+                AtomEnum::WINDOW
+            };
+            conn.change_property32(PropMode::REPLACE, on, property, type_, &[value])
+                .expect("set proxy properties");
+        }
+        conn.flush().expect("flush");
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop_flag = Arc::clone(&stop);
+        let thread = thread::spawn(move || serve_drops(conn, window, proxy, true, &stop_flag));
+        let target = DropTarget {
+            window,
+            origin,
+            stop,
+            thread: Some(thread),
+        };
+        (target, owner)
     }
 
     fn centre(&self) -> (i32, i32) {
@@ -305,7 +357,15 @@ fn atom_name(conn: &RustConnection, atom: Atom) -> String {
 }
 
 /// The target's event loop: Enter → types, Position → Status, Drop → fetch the data, Finished.
-fn serve_drops(conn: RustConnection, window: Window, accept: bool, stop: &AtomicBool) -> Received {
+/// `window` is the target named in messages; `requestor` a window of this connection that
+/// receives the selection data (the target itself, or its proxy).
+fn serve_drops(
+    conn: RustConnection,
+    window: Window,
+    requestor: Window,
+    accept: bool,
+    stop: &AtomicBool,
+) -> Received {
     let names = [
         "XdndEnter",
         "XdndPosition",
@@ -347,6 +407,7 @@ fn serve_drops(conn: RustConnection, window: Window, accept: bool, stop: &Atomic
             Event::ClientMessage(ev) if ev.type_ == enter => {
                 let data = ev.data.as_data32();
                 source = data[0];
+                received.entered_window = Some(ev.window);
                 received.entered_version = Some(data[1] >> 24);
                 let types: Vec<Atom> = if data[1] & 1 == 1 {
                     conn.get_property(false, source, type_list, AtomEnum::ATOM, 0, 64)
@@ -375,13 +436,13 @@ fn serve_drops(conn: RustConnection, window: Window, accept: bool, stop: &Atomic
             Event::ClientMessage(ev) if ev.type_ == drop => {
                 let time = ev.data.as_data32()[2];
                 received.dropped_at = Some(time);
-                conn.convert_selection(window, selection, uri_list, prop, time)
+                conn.convert_selection(requestor, selection, uri_list, prop, time)
                     .expect("convert_selection");
                 conn.flush().expect("flush");
             }
             Event::SelectionNotify(ev) if ev.property == prop => {
                 let data = conn
-                    .get_property(true, window, prop, AtomEnum::ANY, 0, 4096)
+                    .get_property(true, requestor, prop, AtomEnum::ANY, 0, 4096)
                     .expect("get dropped data")
                     .reply()
                     .expect("dropped data reply");
@@ -633,4 +694,28 @@ fn release_over_a_refusing_target_is_refused_without_a_drop() {
     assert_eq!(outcome, DragOutcome::Refused);
     assert!(received.left);
     assert_eq!(received.dropped_at, None);
+}
+
+#[test]
+fn drop_through_an_xdnd_proxy_names_the_visible_window() {
+    let server = XServer::start(false);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = idea_file(dir.path());
+    let (_source_conn, _source, source_origin) = source_window(&server);
+    let (target, _owner) = DropTarget::start_behind_proxy(&server, 600, 100);
+
+    let target_window = target.window;
+    let outcome = drag_to(&server, &file, source_origin, target.centre(), || {
+        server.xdotool(&["mouseup", "1"]);
+    });
+    thread::sleep(Duration::from_millis(100));
+    let received = target.finish();
+    assert_eq!(
+        outcome,
+        DragOutcome::Dropped {
+            target: target_window
+        }
+    );
+    assert_eq!(received.entered_window, Some(target_window));
+    check_dropped_song(&received, &file);
 }
