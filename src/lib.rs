@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod datasets;
+pub mod dnd;
 pub mod eval;
 pub mod midi;
 pub mod music;
