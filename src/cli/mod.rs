@@ -3,6 +3,8 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod inspect;
+
 /// Songsketch: one fresh song idea after another.
 #[derive(Debug, Parser)]
 #[command(name = "songsketch", version, about)]
@@ -12,7 +14,10 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Print the lead sheet read from a MIDI file.
+    Inspect(inspect::InspectArgs),
+}
 
 /// Runs the parsed command line. Without a subcommand the app's window opens.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -21,5 +26,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("The window is not built yet; see `songsketch --help` for the commands.");
             Ok(())
         }
+        Some(Command::Inspect(args)) => inspect::run(args),
     }
 }

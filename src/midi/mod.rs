@@ -3,6 +3,7 @@
 
 pub mod chords;
 pub mod grid;
+pub mod import;
 pub mod read;
 
 use std::path::PathBuf;

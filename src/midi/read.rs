@@ -1,5 +1,7 @@
 //! The low-level reader: a standard MIDI file's bytes → notes with absolute tick times per track,
-//! plus the tempo map, meter changes, key signatures and text markers. No musical judgement here.
+//! plus the tempo map, meter changes, key signatures, markers and texts. No musical judgement here.
+
+use std::collections::{HashMap, VecDeque};
 
 use midly::{Format, MetaMessage, MidiMessage, Smf, Timing, TrackEventKind};
 
@@ -41,11 +43,15 @@ pub struct RawMidi {
     pub tracks: Vec<RawTrack>,
     /// Microseconds per quarter note, sorted by tick.
     pub tempos: Vec<Timed<u32>>,
-    pub meters: Vec<Timed<Meter>>,
     /// Key signatures as (sharps, is_minor).
     pub key_signatures: Vec<Timed<(i8, bool)>>,
-    /// Marker, Cue Point and Text events, in order (for section names).
+    /// The meter map, taken from the first track that has time signatures (in format 1 the
+    /// conductor track): other tracks sometimes repeat it at slightly different ticks.
+    pub meters: Vec<Timed<Meter>>,
+    /// Marker and Cue Point events, in order: section starts.
     pub markers: Vec<Timed<String>>,
+    /// Text events, in order: chord symbols (as the exporter writes them) or section names.
+    pub texts: Vec<Timed<String>>,
     /// The last tick of any event.
     pub end_tick: u64,
 }
@@ -101,16 +107,19 @@ pub fn read_midi(bytes: &[u8]) -> Result<RawMidi, MidiError> {
         meters: Vec::new(),
         key_signatures: Vec::new(),
         markers: Vec::new(),
+        texts: Vec::new(),
         end_tick: 0,
     };
     for events in &smf.tracks {
-        let track = read_track(events, &mut raw);
+        let meters_known = !raw.meters.is_empty();
+        let track = read_track(events, meters_known, &mut raw);
         raw.tracks.push(track);
     }
     raw.tempos.sort_by_key(|t| t.tick);
     raw.meters.sort_by_key(|t| t.tick);
     raw.key_signatures.sort_by_key(|t| t.tick);
     raw.markers.sort_by_key(|t| t.tick);
+    raw.texts.sort_by_key(|t| t.tick);
     Ok(raw)
 }
 
@@ -119,11 +128,11 @@ fn text(bytes: &[u8]) -> String {
 }
 
 /// Reads one track's notes (pairing note-ons with note-offs first in, first out) and
-/// adds its meta events to the file-wide maps.
-fn read_track(events: &[midly::TrackEvent], raw: &mut RawMidi) -> RawTrack {
+/// adds its meta events to the file-wide maps (its time signatures only when `meters_known` is false).
+fn read_track(events: &[midly::TrackEvent], meters_known: bool, raw: &mut RawMidi) -> RawTrack {
     let mut track = RawTrack::default();
     // Sounding notes per (channel, pitch): start ticks and velocities, oldest first.
-    let mut sounding: std::collections::HashMap<(u8, u8), Vec<(u64, u8)>> = Default::default();
+    let mut sounding: HashMap<(u8, u8), VecDeque<(u64, u8)>> = HashMap::new();
     let mut tick = 0u64;
     for event in events {
         tick += event.delta.as_int() as u64;
@@ -136,13 +145,14 @@ fn read_track(events: &[midly::TrackEvent], raw: &mut RawMidi) -> RawTrack {
                             sounding
                                 .entry((channel, key.as_int()))
                                 .or_default()
-                                .push((tick, vel.as_int()));
+                                .push_back((tick, vel.as_int()));
                         }
                     }
                     MidiMessage::NoteOn { key, .. } | MidiMessage::NoteOff { key, .. } => {
-                        let starts = sounding.entry((channel, key.as_int())).or_default();
-                        if !starts.is_empty() {
-                            let (start, velocity) = starts.remove(0);
+                        let oldest = sounding
+                            .get_mut(&(channel, key.as_int()))
+                            .and_then(|starts| starts.pop_front());
+                        if let Some((start, velocity)) = oldest {
                             track.notes.push(RawNote {
                                 channel,
                                 pitch: key.as_int(),
@@ -158,6 +168,7 @@ fn read_track(events: &[midly::TrackEvent], raw: &mut RawMidi) -> RawTrack {
                     _ => {}
                 }
             }
+            TrackEventKind::Meta(MetaMessage::TimeSignature(..)) if meters_known => {}
             TrackEventKind::Meta(meta) => read_meta(meta, tick, &mut track, raw),
             _ => {}
         }
@@ -174,7 +185,9 @@ fn read_track(events: &[midly::TrackEvent], raw: &mut RawMidi) -> RawTrack {
             });
         }
     }
-    track.notes.sort_by_key(|n| (n.start, n.pitch));
+    track
+        .notes
+        .sort_unstable_by_key(|n| (n.start, n.pitch, n.end, n.channel, n.velocity));
     raw.end_tick = raw.end_tick.max(tick);
     track
 }
@@ -201,10 +214,16 @@ fn read_meta(meta: MetaMessage, tick: u64, track: &mut RawTrack, raw: &mut RawMi
                 value: (sharps, minor),
             });
         }
-        MetaMessage::Marker(t) | MetaMessage::CuePoint(t) | MetaMessage::Text(t) => {
+        MetaMessage::Marker(t) | MetaMessage::CuePoint(t) => {
             let value = text(t);
             if !value.is_empty() {
                 raw.markers.push(Timed { tick, value });
+            }
+        }
+        MetaMessage::Text(t) => {
+            let value = text(t);
+            if !value.is_empty() {
+                raw.texts.push(Timed { tick, value });
             }
         }
         _ => {}

@@ -1,0 +1,401 @@
+//! Importing any standard MIDI file (format 0 or 1, metrical timing) into a [`LeadSheet`].
+//!
+//! The steps: read the file ([`read_midi`]); put every note on the grid (12 ticks per quarter,
+//! rounded to the nearest); split one melody line from the harmony ([`melody`]); lay out bars
+//! from the meter map, drop empty leading bars and recognise a pickup ([`bars`]); take chords
+//! from chord-symbol text events when the file has any, else recognise them from the harmony
+//! ([`crate::midi::chords`]); sections from markers ([`sections`]); the key from the first key
+//! signature, else estimated from the notes; the tempo from the first tempo event (120 BPM
+//! without one). The [`Timeline`] maps the sheet's grid back to the file's seconds.
+//!
+//! The title is the first track's name, else the name given by the caller (the file stem).
+
+mod bars;
+pub mod melody;
+pub mod sections;
+mod timeline;
+
+use std::path::{Path, PathBuf};
+
+pub use timeline::{TickScale, Timeline};
+
+use self::melody::{Part, Split, split_melody};
+use self::sections::{SectionStart, TextMeaning};
+use super::MidiError;
+use super::chords::recognize_chords;
+use super::grid::{BarSpan, GridNote};
+use super::read::{RawMidi, read_midi};
+use crate::music::{
+    Bar, ChordChange, ChordSymbol, Key, LeadSheet, Note, Pitch, PitchClass, Section, Tempo,
+};
+
+/// Files larger than this are refused before reading (no real song comes near it).
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A lead sheet read from a file, with the map back to the file's time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imported {
+    pub sheet: LeadSheet,
+    pub timeline: Timeline,
+}
+
+/// Imports a MIDI file given as bytes. `title` names the song when its first track has no name.
+pub fn import_bytes(bytes: &[u8], title: &str) -> Result<Imported, MidiError> {
+    let raw = read_midi(bytes)?;
+    import_raw(&raw, title)
+}
+
+/// Imports a MIDI file; every error names the file.
+pub fn import_file(path: &Path) -> Result<Imported, MidiError> {
+    let bytes = read_bounded(path)?;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    import_bytes(&bytes, &stem).map_err(|source| MidiError::File {
+        path: path.to_path_buf(),
+        source: Box::new(source),
+    })
+}
+
+/// Reads a file's bytes, refusing files over [`MAX_FILE_BYTES`].
+fn read_bounded(path: &Path) -> Result<Vec<u8>, MidiError> {
+    let io_error = |source| MidiError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let size = std::fs::metadata(path).map_err(io_error)?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(MidiError::File {
+            path: path.to_path_buf(),
+            source: Box::new(MidiError::Unsupported(format!(
+                "the file is {} MiB; MIDI songs above {} MiB are not imported",
+                size / (1024 * 1024),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ))),
+        });
+    }
+    std::fs::read(path).map_err(io_error)
+}
+
+/// The songs of a folder, and the files that could not be imported with the reason.
+#[derive(Debug, Clone, Default)]
+pub struct FolderImport {
+    pub songs: Vec<(PathBuf, LeadSheet)>,
+    pub skipped: Vec<(PathBuf, String)>,
+}
+
+/// Imports every `*.mid` / `*.midi` file (any case) under `dir`, recursively, in sorted path
+/// order. A file that fails is skipped with its reason and the rest goes on; folders that cannot
+/// be read are skipped the same way. Symbolic links to folders are not followed (no loops).
+/// A missing or unreadable `dir` is an error.
+pub fn import_folder(dir: &Path) -> Result<FolderImport, MidiError> {
+    let mut result = FolderImport::default();
+    let mut files = Vec::new();
+    let top = std::fs::read_dir(dir).map_err(|source| MidiError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    collect_midi_files(top, &mut files, &mut result.skipped);
+    files.sort();
+    for path in files {
+        match import_file(&path) {
+            Ok(imported) => result.songs.push((path, imported.sheet)),
+            Err(error) => result.skipped.push((path, reason(error))),
+        }
+    }
+    result.skipped.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(result)
+}
+
+/// An error's message without the file name (the caller shows the path beside it).
+fn reason(error: MidiError) -> String {
+    match error {
+        MidiError::File { source, .. } => source.to_string(),
+        MidiError::Io { source, .. } => source.to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn is_midi_name(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("mid") || e.eq_ignore_ascii_case("midi"))
+}
+
+fn collect_midi_files(
+    entries: std::fs::ReadDir,
+    files: &mut Vec<PathBuf>,
+    skipped: &mut Vec<(PathBuf, String)>,
+) {
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                skipped.push((PathBuf::new(), format!("a folder entry: {error}")));
+                continue;
+            }
+        };
+        let path = entry.path();
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if is_dir {
+            match std::fs::read_dir(&path) {
+                Ok(inner) => collect_midi_files(inner, files, skipped),
+                Err(error) => skipped.push((path, format!("folder not readable: {error}"))),
+            }
+        } else if is_midi_name(&path) {
+            files.push(path);
+        }
+    }
+}
+
+/// Everything after parsing: the musical judgement.
+fn import_raw(raw: &RawMidi, fallback_title: &str) -> Result<Imported, MidiError> {
+    let scale = TickScale::new(raw.ticks_per_quarter);
+    let tempo = first_tempo(raw)?;
+    let parts = grid_parts(raw, scale);
+    let Some(song_end) = parts
+        .iter()
+        .flat_map(|p| p.notes.iter())
+        .map(|n| n.end)
+        .max()
+    else {
+        return Err(MidiError::Empty(
+            "the file has no notes (drum notes on channel 10 are left out)".into(),
+        ));
+    };
+    let meters: Vec<_> = raw
+        .meters
+        .iter()
+        .map(|m| (scale.grid(m.tick), m.value))
+        .collect();
+    let file_bars = bars::lay_out_bars(&meters, song_end as u64)?;
+    let Split { melody, harmony } = split_melody(parts);
+    let frame = bars::frame(&file_bars, &melody, &harmony);
+    let shift = frame.shift;
+    let to_sheet = |notes: Vec<GridNote>| -> Vec<GridNote> {
+        notes
+            .into_iter()
+            .filter(|n| n.start as u64 >= shift)
+            .map(|n| GridNote {
+                start: n.start - shift as u32,
+                end: n.end - shift as u32,
+                ..n
+            })
+            .collect()
+    };
+    let melody = to_sheet(melody);
+    let harmony = to_sheet(harmony);
+    let sheet_tick = |tick: u64| scale.grid(tick) as i64 - shift as i64;
+
+    let chords = bar_chords(raw, &frame, &melody, &harmony, &sheet_tick);
+    let mut bars = fill_bars(&frame.bars, chords, &melody);
+    let plan = section_starts(raw, &frame.bars, &sheet_tick);
+    let key = song_key(raw, &melody, &harmony);
+    let title = raw
+        .tracks
+        .first()
+        .map(|t| t.name.as_str())
+        .filter(|name| !name.is_empty())
+        .unwrap_or(fallback_title)
+        .to_string();
+    let sheet = LeadSheet {
+        title,
+        key,
+        tempo,
+        sections: cut_sections(&mut bars, plan),
+    };
+    sheet.validate()?;
+    let timeline = Timeline::new(scale, &tempo_map(raw), shift);
+    Ok(Imported { sheet, timeline })
+}
+
+/// The first tempo event's tempo (120 BPM without one); an absurd one is an error.
+fn first_tempo(raw: &RawMidi) -> Result<Tempo, MidiError> {
+    match raw.tempos.first() {
+        None => Ok(Tempo::default()),
+        Some(first) => Tempo::from_micros_per_quarter(first.value)
+            .map_err(|e| MidiError::Unsupported(format!("the first tempo is unusable: {e}"))),
+    }
+}
+
+/// Every tempo change for the timeline; later tempos outside 10..400 BPM (a fermata written
+/// as a huge pause, say) are held to that range rather than refused.
+fn tempo_map(raw: &RawMidi) -> Vec<(u64, Tempo)> {
+    raw.tempos
+        .iter()
+        .map(|t| {
+            let bpm = 60_000_000.0 / t.value.max(1) as f64;
+            let held = bpm.clamp(Tempo::MIN_BPM, Tempo::MAX_BPM);
+            (t.tick, Tempo::new(held).unwrap_or_default())
+        })
+        .collect()
+}
+
+/// Each track's notes per channel, on the grid (at least one tick long).
+fn grid_parts(raw: &RawMidi, scale: TickScale) -> Vec<Part> {
+    let mut parts = Vec::new();
+    for track in &raw.tracks {
+        let mut channels: Vec<u8> = track.notes.iter().map(|n| n.channel).collect();
+        channels.sort_unstable();
+        channels.dedup();
+        for channel in channels {
+            let mut notes: Vec<GridNote> = track
+                .notes
+                .iter()
+                .filter(|n| n.channel == channel)
+                .map(|n| {
+                    let start = clamp_u32(scale.grid(n.start));
+                    let end = clamp_u32(scale.grid(n.end)).max(start.saturating_add(1));
+                    GridNote {
+                        start,
+                        end,
+                        pitch: n.pitch,
+                        velocity: n.velocity,
+                    }
+                })
+                .collect();
+            notes.sort_unstable_by_key(|n| (n.start, n.pitch, n.end, n.velocity));
+            parts.push(Part {
+                track_name: track.name.clone(),
+                notes,
+            });
+        }
+    }
+    parts
+}
+
+/// Grid ticks beyond `u32` are held at its top; the bar layout then refuses such a song.
+fn clamp_u32(value: u64) -> u32 {
+    value.min(u32::MAX as u64 - 1) as u32
+}
+
+/// The chords of every bar: from chord texts when the file has any, else recognised. A pickup
+/// carries no recognised chord (it has no harmony by definition).
+fn bar_chords(
+    raw: &RawMidi,
+    frame: &bars::Frame,
+    melody: &[GridNote],
+    harmony: &[GridNote],
+    sheet_tick: &impl Fn(u64) -> i64,
+) -> Vec<Vec<ChordChange>> {
+    let written: Vec<(i64, Option<ChordSymbol>)> = raw
+        .texts
+        .iter()
+        .filter_map(|t| match sections::read_text(&t.value) {
+            TextMeaning::Chord(chord) => Some((sheet_tick(t.tick), chord)),
+            _ => None,
+        })
+        .collect();
+    let starts: Vec<u32> = frame.bars.iter().map(|b| b.start).collect();
+    if !written.is_empty() {
+        let lengths: Vec<u32> = frame.bars.iter().map(|b| b.length).collect();
+        return sections::place_chords(&starts, &lengths, &written);
+    }
+    let mut recognized = recognize_chords(harmony, melody, &frame.bars);
+    recognized.resize(frame.bars.len(), Vec::new());
+    if frame.pickup {
+        recognized[0].clear();
+    }
+    for (changes, bar) in recognized.iter_mut().zip(&frame.bars) {
+        tidy_changes(changes, bar.length);
+    }
+    recognized
+}
+
+/// Keeps chord changes inside the bar, in order, one per position.
+fn tidy_changes(changes: &mut Vec<ChordChange>, length: u32) {
+    changes.retain(|c| c.position < length);
+    changes.sort_by_key(|c| c.position);
+    changes.dedup_by_key(|c| c.position);
+}
+
+/// Bars with their chords and the melody notes that start in them.
+fn fill_bars(spans: &[BarSpan], chords: Vec<Vec<ChordChange>>, melody: &[GridNote]) -> Vec<Bar> {
+    let mut bars: Vec<Bar> = spans
+        .iter()
+        .zip(chords)
+        .map(|(span, chords)| Bar {
+            chords,
+            ..Bar::pickup(span.meter, span.length)
+        })
+        .collect();
+    let starts: Vec<u32> = spans.iter().map(|b| b.start).collect();
+    for note in melody {
+        let index = starts.partition_point(|&s| s <= note.start);
+        let Some(bar) = index.checked_sub(1).and_then(|i| bars.get_mut(i)) else {
+            continue;
+        };
+        bar.melody.push(Note {
+            onset: note.start - starts[index - 1],
+            duration: note.end - note.start,
+            pitch: Pitch(note.pitch),
+            velocity: note.velocity,
+        });
+    }
+    bars
+}
+
+/// Section starts from Marker events and from Text events that name a section.
+fn section_starts(
+    raw: &RawMidi,
+    spans: &[BarSpan],
+    sheet_tick: &impl Fn(u64) -> i64,
+) -> Vec<SectionStart> {
+    let starts: Vec<u32> = spans.iter().map(|b| b.start).collect();
+    if starts.is_empty() {
+        return Vec::new();
+    }
+    let mut events: Vec<(u64, SectionStart)> = Vec::new();
+    for marker in &raw.markers {
+        let (kind, label) = sections::marker_section(&marker.value);
+        let bar = sections::nearest_bar(&starts, sheet_tick(marker.tick));
+        events.push((marker.tick, SectionStart { bar, kind, label }));
+    }
+    for text in &raw.texts {
+        if let TextMeaning::Section(kind) = sections::read_text(&text.value) {
+            let bar = sections::nearest_bar(&starts, sheet_tick(text.tick));
+            let label = text.value.trim().to_string();
+            events.push((text.tick, SectionStart { bar, kind, label }));
+        }
+    }
+    events.sort_by_key(|(tick, _)| *tick);
+    sections::section_plan(events.into_iter().map(|(_, s)| s).collect())
+}
+
+/// Splits bars into the planned sections (`plan` starts at bar 0, one start per bar, sorted).
+fn cut_sections(bars: &mut Vec<Bar>, plan: Vec<SectionStart>) -> Vec<Section> {
+    let mut sections = Vec::with_capacity(plan.len());
+    let total = bars.len();
+    let mut drain = bars.drain(..);
+    for (index, start) in plan.iter().enumerate() {
+        let end = plan
+            .get(index + 1)
+            .map_or(total, |next| next.bar.min(total));
+        let count = end.saturating_sub(start.bar);
+        let section_bars: Vec<Bar> = drain.by_ref().take(count).collect();
+        if section_bars.is_empty() {
+            continue;
+        }
+        sections.push(Section {
+            kind: start.kind,
+            label: start.label.clone(),
+            bars: section_bars,
+        });
+    }
+    sections
+}
+
+/// The first key signature, else the key that best fits the notes (duration-weighted).
+fn song_key(raw: &RawMidi, melody: &[GridNote], harmony: &[GridNote]) -> Key {
+    if let Some(signature) = raw.key_signatures.first() {
+        let (sharps, minor) = signature.value;
+        return Key::from_signature(sharps, minor);
+    }
+    let mut weights = [0.0; 12];
+    for note in melody.iter().chain(harmony) {
+        weights[(note.pitch % 12) as usize] += (note.end - note.start) as f64;
+    }
+    // Without any weight (impossible once notes exist) C major is as good as any.
+    Key::estimate(&weights).unwrap_or(Key::major(PitchClass::new(0)))
+}

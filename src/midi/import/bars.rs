@@ -1,0 +1,236 @@
+//! Bars of an imported song: the meter map laid out as bars on the grid, leading empty bars
+//! dropped, and a pickup (anacrusis) recognised.
+//!
+//! Rules:
+//! - A time signature holds until the next one. A change that falls inside a bar ends that bar
+//!   early (a shortened bar), so every note keeps its place. A one-beat signature (`1/4`, as
+//!   some converters write for "no meter") describes no bar and is read as four of its units
+//!   (`4/4`).
+//! - Bars run from the file's start to the end of the last note; bars before the first note
+//!   (start of any note, melody or harmony) are dropped.
+//! - **Pickup**: the first remaining bar is a pickup when no harmony note starts in it, melody
+//!   notes do, and the first of them starts at or after the bar's first unit (the meter's
+//!   denominator note: a quarter in 4/4, an eighth in 6/8). The pickup then begins on the unit
+//!   boundary at or before the first melody onset: length `L = bar − unit × ⌊onset / unit⌋`.
+//!   An exported pickup of length `L` (a bar whose first `bar − L` ticks are rest, its first
+//!   note within its first unit, no chord notes) reads back as the same `L`.
+
+use super::super::MidiError;
+use crate::midi::grid::{BarSpan, GridNote};
+use crate::music::Meter;
+
+/// The longest song imported, in bars (over an hour even at 400 BPM): a guard against files
+/// whose notes lie absurdly far apart.
+pub const MAX_BARS: usize = 50_000;
+
+/// A bar on the file's grid (grid ticks from the file's start).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileBar {
+    pub start: u64,
+    pub length: u32,
+    pub meter: Meter,
+}
+
+/// The meter bars are laid out in: one-beat signatures become four units.
+pub fn bar_meter(meter: Meter) -> Meter {
+    if meter.numerator == 1 {
+        Meter::new(4, meter.denominator).unwrap_or_default()
+    } else {
+        meter
+    }
+}
+
+/// Lays out bars from grid tick 0 to `end` following meter changes `(grid tick, meter)`,
+/// sorted by tick (4/4 until the first one). Too many bars is an error.
+pub fn lay_out_bars(meters: &[(u64, Meter)], end: u64) -> Result<Vec<FileBar>, MidiError> {
+    let mut bars = Vec::new();
+    let mut meter = Meter::FOUR_FOUR;
+    let mut next_change = 0; // index into `meters`
+    let mut start = 0u64;
+    while start < end {
+        while next_change < meters.len() && meters[next_change].0 <= start {
+            meter = bar_meter(meters[next_change].1);
+            next_change += 1;
+        }
+        let full = meter.bar_ticks() as u64;
+        let until_change = meters
+            .get(next_change)
+            .map_or(full, |&(tick, _)| tick - start);
+        let length = full.min(until_change) as u32;
+        bars.push(FileBar {
+            start,
+            length,
+            meter,
+        });
+        if bars.len() > MAX_BARS {
+            return Err(MidiError::Unsupported(format!(
+                "the song is longer than {MAX_BARS} bars (its notes reach grid tick {end}); \
+                 is its timing right?"
+            )));
+        }
+        start += length as u64;
+    }
+    Ok(bars)
+}
+
+/// The bars of the lead sheet and where they lie in the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frame {
+    /// Bars in sheet ticks: the first starts at 0.
+    pub bars: Vec<BarSpan>,
+    /// The file grid tick where the sheet starts.
+    pub shift: u64,
+    /// Whether the first bar is a pickup.
+    pub pickup: bool,
+}
+
+/// Drops leading bars without notes and recognises a pickup. `melody` and `harmony` are on the
+/// file grid, sorted by start; at least one of them has a note inside `bars`.
+pub fn frame(bars: &[FileBar], melody: &[GridNote], harmony: &[GridNote]) -> Frame {
+    let first_start = [melody.first(), harmony.first()]
+        .into_iter()
+        .flatten()
+        .map(|n| n.start as u64)
+        .min()
+        .unwrap_or(0);
+    let first = bars
+        .iter()
+        .position(|b| b.start + b.length as u64 > first_start)
+        .unwrap_or(0);
+    let Some(bar) = bars.get(first) else {
+        return Frame {
+            bars: Vec::new(),
+            shift: 0,
+            pickup: false,
+        };
+    };
+    let pickup_start = pickup_start(bar, melody, harmony);
+    let shift = pickup_start.unwrap_or(bar.start);
+    let spans = bars[first..]
+        .iter()
+        .map(|b| {
+            let start = b.start.max(shift);
+            BarSpan {
+                start: (start - shift) as u32,
+                length: (b.start + b.length as u64 - start) as u32,
+                meter: b.meter,
+            }
+        })
+        .collect();
+    Frame {
+        bars: spans,
+        shift,
+        pickup: pickup_start.is_some(),
+    }
+}
+
+/// Where the pickup in `bar` starts (file grid), if the bar is one (see the module rules).
+fn pickup_start(bar: &FileBar, melody: &[GridNote], harmony: &[GridNote]) -> Option<u64> {
+    let end = bar.start + bar.length as u64;
+    if harmony.first().is_some_and(|n| (n.start as u64) < end) {
+        return None;
+    }
+    let onset = melody
+        .first()
+        .map(|n| n.start as u64)
+        .filter(|&s| s < end)?
+        .checked_sub(bar.start)?;
+    let unit = bar.meter.unit_ticks() as u64;
+    (onset >= unit).then_some(bar.start + onset / unit * unit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meter(text: &str) -> Meter {
+        text.parse().unwrap()
+    }
+
+    fn note(start: u32, end: u32) -> GridNote {
+        GridNote {
+            start,
+            end,
+            pitch: 70,
+            velocity: 80,
+        }
+    }
+
+    #[test]
+    fn bars_follow_meter_changes_and_a_change_inside_a_bar_shortens_it() {
+        let bars = lay_out_bars(
+            &[(0, meter("3/4")), (72, meter("6/8")), (120, meter("2/4"))],
+            150,
+        )
+        .unwrap();
+        let shape: Vec<(u64, u32)> = bars.iter().map(|b| (b.start, b.length)).collect();
+        assert_eq!(
+            shape,
+            [(0, 36), (36, 36), (72, 36), (108, 12), (120, 24), (144, 24)]
+        );
+        assert_eq!(bars[2].meter, meter("6/8"));
+    }
+
+    #[test]
+    fn one_beat_signatures_are_read_as_four() {
+        let bars = lay_out_bars(&[(0, meter("1/4"))], 96).unwrap();
+        assert_eq!(bars.len(), 2);
+        assert_eq!(bars[0].meter, Meter::FOUR_FOUR);
+    }
+
+    #[test]
+    fn absurdly_long_songs_are_refused() {
+        assert!(lay_out_bars(&[], 48 * (MAX_BARS as u64 + 5)).is_err());
+        assert!(lay_out_bars(&[], 48 * MAX_BARS as u64).is_ok());
+    }
+
+    #[test]
+    fn a_jig_pickup_of_one_eighth() {
+        // 6/8: the melody starts on the last eighth of the first bar, chords from bar two.
+        let bars = lay_out_bars(&[(0, meter("6/8"))], 108).unwrap();
+        let frame = frame(&bars, &[note(30, 36), note(36, 42)], &[note(36, 72)]);
+        assert!(frame.pickup);
+        assert_eq!(frame.shift, 30);
+        assert_eq!(frame.bars[0].length, 6);
+        assert_eq!(frame.bars[1].start, 6);
+        assert_eq!(frame.bars[1].length, 36);
+    }
+
+    #[test]
+    fn pickup_begins_on_the_unit_before_the_first_note() {
+        let bars = lay_out_bars(&[], 96).unwrap();
+        let frame = frame(&bars, &[note(39, 48)], &[note(48, 96)]);
+        assert_eq!((frame.shift, frame.bars[0].length), (36, 12));
+        // Re-import of that pickup written padded to a full bar gives the same length.
+        let again = frame_of_padded(12, 3);
+        assert_eq!(again.bars[0].length, 12);
+    }
+
+    fn frame_of_padded(pickup: u32, first_onset: u32) -> Frame {
+        let bars = lay_out_bars(&[], 96).unwrap();
+        frame(
+            &bars,
+            &[note(48 - pickup + first_onset, 48)],
+            &[note(48, 96)],
+        )
+    }
+
+    #[test]
+    fn no_pickup_with_harmony_or_a_note_in_the_first_unit() {
+        let bars = lay_out_bars(&[], 96).unwrap();
+        let with_chord = frame(&bars, &[note(24, 48)], &[note(0, 48)]);
+        assert!(!with_chord.pickup);
+        assert_eq!(with_chord.bars[0].length, 48);
+        let early = frame(&bars, &[note(6, 48)], &[note(48, 96)]);
+        assert!(!early.pickup);
+    }
+
+    #[test]
+    fn leading_empty_bars_are_dropped() {
+        let bars = lay_out_bars(&[], 192).unwrap();
+        let frame = frame(&bars, &[note(100, 110)], &[note(96, 192)]);
+        assert_eq!(frame.shift, 96);
+        assert_eq!(frame.bars.len(), 2);
+        assert!(!frame.pickup);
+    }
+}
