@@ -5,6 +5,8 @@ pub mod chords;
 pub mod grid;
 pub mod import;
 pub mod read;
+pub mod voicing;
+pub mod write;
 
 use std::path::PathBuf;
 
