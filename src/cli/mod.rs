@@ -3,7 +3,10 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod bench;
+pub mod generate;
 pub mod inspect;
+pub mod train;
 
 /// Songsketch: one fresh song idea after another.
 #[derive(Debug, Parser)]
@@ -17,6 +20,12 @@ pub struct Cli {
 pub enum Command {
     /// Print the lead sheet read from a MIDI file.
     Inspect(inspect::InspectArgs),
+    /// Train a model on a folder of songs, or fine-tune one (`--from`).
+    Train(train::TrainArgs),
+    /// Write one verse+chorus idea to a MIDI file.
+    Generate(generate::GenerateArgs),
+    /// Measure generation and training speed.
+    Bench(bench::BenchArgs),
 }
 
 /// Runs the parsed command line. Without a subcommand the app's window opens.
@@ -27,5 +36,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Inspect(args)) => inspect::run(args),
+        Some(Command::Train(args)) => train::run(args),
+        Some(Command::Generate(args)) => generate::run(args),
+        Some(Command::Bench(args)) => bench::run(args),
     }
 }

@@ -281,44 +281,64 @@ fn prepare(
     })
 }
 
-/// Cuts a song's tokens into windows that start at sections (see the module doc).
+/// Cuts a song's tokens into windows that start at sections (see the module doc). Inside a
+/// section longer than a window, a window may start at a bar line; it then repeats the
+/// section's header (`Section SectionLen`) after the song header.
 fn windows(vocab: &Vocab, ids: &[u16], seq_len: usize) -> Vec<Vec<u16>> {
     if ids.len() < 4 {
         return Vec::new();
     }
-    let header_len = 3;
     let mut meter_at = Vec::with_capacity(ids.len());
+    let mut section_at = Vec::with_capacity(ids.len());
     let mut meter = ids[2];
-    let mut starts = Vec::new();
+    let mut section: Option<usize> = None;
+    let mut section_starts = Vec::new();
+    let mut bar_starts = Vec::new();
     for (i, &id) in ids.iter().enumerate() {
         match vocab.token(id) {
             Token::Meter(_) => meter = id,
-            Token::Section(_) => starts.push(i),
+            Token::Section(_) => {
+                section_starts.push(i);
+                section = Some(i);
+            }
+            Token::Bar => bar_starts.push(i),
             _ => {}
         }
         meter_at.push(meter);
+        section_at.push(section);
     }
-    if starts.is_empty() {
+    let Some(&first) = section_starts.first() else {
         return Vec::new();
-    }
-    let span = seq_len + 1 - header_len;
+    };
     let mut out = Vec::new();
-    let mut current = starts[0];
+    let mut current = first;
     loop {
         let mut window = vec![ids[0], ids[1], meter_at[current]];
-        window.extend_from_slice(&ids[current..(current + span).min(ids.len())]);
+        if !section_starts.contains(&current)
+            && let Some(s) = section_at[current]
+        {
+            window.extend_from_slice(&ids[s..s + 2]);
+        }
+        let span = seq_len + 1 - window.len().min(seq_len);
+        let end = (current + span).min(ids.len());
+        window.extend_from_slice(&ids[current..end]);
         out.push(window);
-        if current + span >= ids.len() {
+        if end >= ids.len() {
             break;
         }
         let reach = current + span * 3 / 4;
-        let next = starts
-            .iter()
-            .rev()
-            .find(|&&s| s > current && s <= reach)
-            .or_else(|| starts.iter().find(|&&s| s > current));
+        let in_reach = |starts: &[usize]| {
+            starts
+                .iter()
+                .rev()
+                .copied()
+                .find(|&s| s > current && s <= reach)
+        };
+        let next = in_reach(&section_starts)
+            .or_else(|| in_reach(&bar_starts))
+            .or_else(|| bar_starts.iter().copied().find(|&s| s > current));
         match next {
-            Some(&s) => current = s,
+            Some(s) => current = s,
             None => break,
         }
     }
@@ -700,4 +720,57 @@ fn save_resume(
     write_atomic(&out.resume(), &json)?;
     send(events, TrainEvent::Saved { path: out.resume() });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::music::{Bar, Key, Meter, Note, Pitch, PitchClass, Section, SectionKind, Tempo};
+
+    fn long_song() -> LeadSheet {
+        let bar = |p: u8| {
+            let mut b = Bar::new(Meter::FOUR_FOUR);
+            b.chords.push(crate::music::ChordChange {
+                position: 0,
+                chord: Some("C".parse().unwrap()),
+            });
+            b.melody = (0..4)
+                .map(|i| Note {
+                    onset: i * 12,
+                    duration: 12,
+                    pitch: Pitch(60 + p + i as u8),
+                    velocity: 90,
+                })
+                .collect();
+            b
+        };
+        LeadSheet {
+            title: "long".into(),
+            key: Key::major(PitchClass::new(0)),
+            tempo: Tempo::new(100.0).unwrap(),
+            sections: vec![
+                Section::new(SectionKind::Verse, (0..20).map(bar).collect()),
+                Section::new(SectionKind::Chorus, (0..4).map(bar).collect()),
+            ],
+        }
+    }
+
+    #[test]
+    fn windows_cover_every_token_and_start_like_a_prompt() {
+        let vocab = Vocab::standard();
+        let ids = encode(&vocab, &long_song()).unwrap();
+        let ws = windows(&vocab, &ids, 64);
+        assert!(ws.len() > 5, "{}", ws.len());
+        for w in &ws {
+            assert!(w.len() <= 65);
+            assert_eq!(vocab.token(w[0]), Token::Bos);
+            assert!(matches!(vocab.token(w[3]), Token::Section(_)));
+            assert!(matches!(vocab.token(w[4]), Token::SectionLen(_)));
+        }
+        // The last window reaches the end of the song.
+        assert_eq!(ws.last().unwrap().last(), ids.last());
+        // Overlap stays bounded: at most about twice the song's tokens.
+        let total: usize = ws.iter().map(|w| w.len()).sum();
+        assert!(total < ids.len() * 5 / 2, "{total} vs {}", ids.len());
+    }
 }
