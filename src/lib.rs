@@ -4,6 +4,7 @@
 //! and back: tokens → lead sheet → [`music::Idea`] → piano roll, player, MIDI file.
 
 pub mod cli;
+pub mod datasets;
 pub mod midi;
 pub mod model;
 pub mod music;
