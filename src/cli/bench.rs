@@ -36,7 +36,7 @@ pub enum BenchWhat {
         /// Take the network shape from this model (default: the default training shape).
         #[arg(long)]
         model: Option<PathBuf>,
-        #[arg(long, default_value_t = 32)]
+        #[arg(long, default_value_t = 64)]
         batch_size: i64,
         #[arg(long, default_value_t = 256)]
         seq_len: i64,
@@ -46,6 +46,13 @@ pub enum BenchWhat {
         steps: usize,
         #[arg(long)]
         threads: Option<i32>,
+        /// Network shape (default: the training defaults).
+        #[arg(long)]
+        hidden: Option<usize>,
+        #[arg(long)]
+        embed: Option<usize>,
+        #[arg(long)]
+        layers: Option<usize>,
         /// Print one JSON line instead of text.
         #[arg(long)]
         json: bool,
@@ -190,6 +197,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             warmup,
             steps,
             threads,
+            hidden,
+            embed,
+            layers,
             json,
         } => {
             if let Some(t) = threads {
@@ -201,9 +211,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                     let defaults = crate::model::TrainConfig::new("unused");
                     NetworkConfig {
                         vocab_size: crate::model::tokens::Vocab::standard().len(),
-                        embed: defaults.embed,
-                        hidden: defaults.hidden,
-                        layers: defaults.layers,
+                        embed: embed.unwrap_or(defaults.embed),
+                        hidden: hidden.unwrap_or(defaults.hidden),
+                        layers: layers.unwrap_or(defaults.layers),
                         dropout: defaults.dropout,
                     }
                 }

@@ -80,9 +80,7 @@ pub fn read_songs(
             .into_owned()
     };
     let (songs, skipped) = match preset {
-        Some(Preset::Default) => {
-            anyhow::bail!("the POP909 adapter is not merged into this build yet")
-        }
+        Some(Preset::Default) => crate::datasets::pop909::load_folder(folder),
         None => {
             let imported = crate::midi::import::import_folder(folder)
                 .with_context(|| format!("reading the songs in {}", folder.display()))?;

@@ -26,10 +26,10 @@ impl NetworkConfig {
     pub fn default_for(vocab_size: usize) -> NetworkConfig {
         NetworkConfig {
             vocab_size,
-            embed: 128,
-            hidden: 320,
+            embed: 96,
+            hidden: 256,
             layers: 2,
-            dropout: 0.15,
+            dropout: 0.1,
         }
     }
 
