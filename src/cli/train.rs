@@ -68,11 +68,13 @@ pub struct TrainArgs {
     pub cpu: bool,
 }
 
+/// Songs named by their path relative to the folder they were read from.
+pub type NamedSongs = Vec<(String, LeadSheet)>;
+/// Files that could not be read, with the reason.
+pub type Skipped = Vec<(String, String)>;
+
 /// The songs of a folder, named by their path relative to it, and the files that were skipped.
-pub fn read_songs(
-    folder: &Path,
-    preset: Option<Preset>,
-) -> anyhow::Result<(Vec<(String, LeadSheet)>, Vec<(String, String)>)> {
+pub fn read_songs(folder: &Path, preset: Option<Preset>) -> anyhow::Result<(NamedSongs, Skipped)> {
     let name = |p: &Path| {
         p.strip_prefix(folder)
             .unwrap_or(p)

@@ -113,6 +113,8 @@ pub struct Grammar<'v> {
     bass_pending: Option<u16>,
     last_pitch: Option<u8>,
     same_pitch_run: usize,
+    /// The chord token sounding now (a chord change must change the chord).
+    sounding_chord: Option<u16>,
 }
 
 impl<'v> Grammar<'v> {
@@ -160,6 +162,7 @@ impl<'v> Grammar<'v> {
             bass_pending: None,
             last_pitch: None,
             same_pitch_run: 0,
+            sounding_chord: None,
         })
     }
 
@@ -292,7 +295,12 @@ impl<'v> Grammar<'v> {
             return Ok(());
         }
         let first_event = p == 0;
-        out.extend(&self.groups.chords);
+        out.extend(
+            self.groups
+                .chords
+                .iter()
+                .filter(|&&c| first_event || Some(c) != self.sounding_chord),
+        );
         if !first_event && self.note_fits_at(p) {
             self.pitches(out);
         }
@@ -409,6 +417,7 @@ impl<'v> Grammar<'v> {
             }
             Token::Chord(..) | Token::NoChord => {
                 self.bass_pending = None;
+                self.sounding_chord = Some(id);
                 if let Some(change) = self.next_kept_chord().copied() {
                     self.bass_pending = self.chord_ids(&change)?.1;
                     self.next_kept += 1;
@@ -437,5 +446,95 @@ impl<'v> Grammar<'v> {
             }
         };
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::rng::Rng;
+    use crate::model::tokens::decode;
+    use crate::music::{Idea, Key, PitchClass, Tempo};
+
+    fn plan(bars: usize, meter: Option<Meter>) -> Plan {
+        Plan {
+            mode: None,
+            meter,
+            sections: vec![
+                PlanSection {
+                    kind: SectionKind::Verse,
+                    bars,
+                    kept_chords: None,
+                },
+                PlanSection {
+                    kind: SectionKind::Chorus,
+                    bars,
+                    kept_chords: None,
+                },
+            ],
+            max_same_pitch: 2,
+            allow_empty_bars: false,
+        }
+    }
+
+    /// Walks the grammar choosing uniformly among allowed tokens (biased towards repeating the
+    /// last pitch, to stress the repetition rule): every walk must end in a valid idea.
+    #[test]
+    fn random_walks_always_give_well_formed_ideas() {
+        let vocab = Vocab::standard();
+        let mut rng = Rng::new(42);
+        for walk in 0..300 {
+            let meter = if walk % 3 == 0 {
+                None
+            } else {
+                Some(Meter::FOUR_FOUR)
+            };
+            let bars = 1 + walk % 6;
+            let mut grammar = Grammar::new(&vocab, plan(bars, meter)).unwrap();
+            let mut ids = Vec::new();
+            let mut allowed = Vec::new();
+            while !grammar.is_done() {
+                grammar.allowed(&mut allowed).unwrap();
+                let repeat = ids
+                    .iter()
+                    .rev()
+                    .find(|&&t| matches!(vocab.token(t), Token::Pitch(_)));
+                let next = match repeat {
+                    Some(&p) if allowed.contains(&p) && rng.below(2) == 0 => p,
+                    _ => allowed[rng.below(allowed.len())],
+                };
+                grammar.advance(next).unwrap();
+                ids.push(next);
+                assert!(ids.len() < 5000, "walk {walk} does not end");
+            }
+            let key = Key::major(PitchClass::new(0));
+            let sheet = decode(&vocab, &ids, key, Tempo::default(), "walk").unwrap();
+            let idea = Idea::new(sheet).unwrap();
+            assert_eq!(idea.verse().bars.len(), bars);
+            assert_eq!(idea.chorus().bars.len(), bars);
+            let pitches: Vec<u8> = idea
+                .sheet()
+                .melody()
+                .iter()
+                .map(|n| n.item.pitch.0)
+                .collect();
+            assert!(
+                pitches.windows(3).all(|w| !(w[0] == w[1] && w[1] == w[2])),
+                "walk {walk}"
+            );
+            for bar in idea.sheet().bars() {
+                assert_eq!(bar.chords[0].position, 0);
+                assert!(bar.chords[0].chord.is_some());
+                assert!(bar.chords.windows(2).all(|w| w[0].chord != w[1].chord));
+            }
+        }
+    }
+
+    #[test]
+    fn kept_chords_must_cover_every_bar() {
+        let vocab = Vocab::standard();
+        let mut p = plan(2, Some(Meter::FOUR_FOUR));
+        p.sections[0].kept_chords = Some(vec![vec![]]);
+        assert!(Grammar::new(&vocab, p).is_err());
     }
 }
