@@ -400,3 +400,75 @@ fn cancel_saves_and_resume_continues_the_run() {
     let card = songsketch::model::ModelCard::load(&out).unwrap();
     assert_eq!(card.loss_log.len(), 3);
 }
+
+#[test]
+fn fine_tuning_on_nottingham_jigs_makes_ideas_in_six_eight() {
+    let jigs: PathBuf =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/datasets/nottingham").into();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&jigs)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("jigs"))
+        })
+        .collect();
+    files.sort();
+    let songs: Vec<(String, LeadSheet)> = files
+        .iter()
+        .filter_map(|p| {
+            let sheet = songsketch::midi::import::import_file(p).ok()?.sheet;
+            (sheet.meter().to_string() == "6/8")
+                .then(|| (p.file_name().unwrap().to_string_lossy().into_owned(), sheet))
+        })
+        .take(30)
+        .collect();
+    assert!(songs.len() >= 20, "{} jigs in 6/8", songs.len());
+    let base = Model::load(&trained().model_dir).unwrap();
+    let before = (0..20)
+        .filter(|&seed| {
+            let idea = base.generate(&GenerateRequest {
+                seed,
+                bars: 4,
+                ..GenerateRequest::default()
+            });
+            idea.is_ok_and(|i| i.idea.sheet().meter().to_string() == "6/8")
+        })
+        .count();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("jigs");
+    let (tx, _rx) = crossbeam_channel::unbounded();
+    let config = TrainConfig {
+        max_epochs: 3,
+        allow_cuda: false,
+        ..TrainConfig::fine_tune(&out, &trained().model_dir)
+    };
+    train(config, songs, tx, Arc::new(AtomicBool::new(false))).unwrap();
+    let tuned = Model::load(&out).unwrap();
+    assert_eq!(
+        tuned.card().data.fine_tuned_from.as_deref(),
+        Some(trained().model_dir.to_string_lossy().as_ref())
+    );
+    assert!(tuned.originality_index().len() > base.originality_index().len());
+    let log = &tuned.card().loss_log;
+    assert!(
+        log.last().unwrap().validation_loss < log[0].validation_loss,
+        "{log:?}"
+    );
+    let after = (0..20)
+        .filter(|&seed| {
+            let idea = tuned
+                .generate(&GenerateRequest {
+                    seed,
+                    bars: 4,
+                    ..GenerateRequest::default()
+                })
+                .unwrap();
+            idea.idea.sheet().meter().to_string() == "6/8"
+        })
+        .count();
+    assert!(
+        after >= 16 && after > before,
+        "6/8 ideas: {before} before, {after} after fine-tuning"
+    );
+}

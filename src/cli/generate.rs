@@ -1,5 +1,6 @@
 //! `songsketch generate`: writes one verse+chorus idea from a model to a MIDI file.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -140,7 +141,9 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
             .collect::<Vec<_>>()
             .join(" | ")
     };
-    println!(
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
         "wrote {}: {} at {} BPM in {}, {} + {} bars; seed {}; {} ms; {} attempt(s), {} rejected as copies of training songs",
         args.out.display(),
         sheet.key,
@@ -152,8 +155,8 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
         elapsed.as_millis(),
         generated.attempts,
         generated.rejected_unoriginal
-    );
-    println!("verse:  {}", chords(0));
-    println!("chorus: {}", chords(1));
+    )?;
+    writeln!(out, "verse:  {}", chords(0))?;
+    writeln!(out, "chorus: {}", chords(1))?;
     Ok(())
 }

@@ -48,7 +48,8 @@ pub struct GenerateRequest {
     pub key: Option<Key>,
     /// By default the kept material's tempo, or the training songs' median tempo.
     pub tempo: Option<Tempo>,
-    /// By default the kept material's meter, or one the model chooses.
+    /// By default the kept material's meter, or one the model chooses among the meters of the
+    /// songs it was (last) trained on.
     pub meter: Option<Meter>,
     /// Bars of the verse and of the chorus (each), unless kept material fixes them.
     pub bars: usize,
@@ -271,9 +272,17 @@ impl Model {
             bars,
             kept_chords,
         };
+        let meter_choices: Vec<Meter> = self
+            .card
+            .data
+            .meters
+            .keys()
+            .filter_map(|m| m.parse().ok())
+            .collect();
         let plan = |mode, meter, sections| Plan {
             mode,
             meter,
+            meter_choices: meter_choices.clone(),
             sections,
             max_same_pitch: 8,
             allow_empty_bars: request.allow_empty_bars,

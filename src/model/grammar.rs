@@ -26,6 +26,8 @@ pub struct PlanSection {
 pub struct Plan {
     pub mode: Option<Mode>,
     pub meter: Option<Meter>,
+    /// When `meter` is not fixed: the meters the model may choose from (empty: any it knows).
+    pub meter_choices: Vec<Meter>,
     pub sections: Vec<PlanSection>,
     pub max_same_pitch: usize,
     pub allow_empty_bars: bool,
@@ -243,6 +245,10 @@ impl<'v> Grammar<'v> {
                         .meters
                         .iter()
                         .filter(|(m, _)| m.bar_ticks() <= super::tokens::MAX_BAR_TICKS)
+                        .filter(|(m, _)| {
+                            self.plan.meter_choices.is_empty()
+                                || self.plan.meter_choices.contains(m)
+                        })
                         .map(|&(_, id)| id),
                 ),
             },
@@ -460,6 +466,7 @@ mod tests {
         Plan {
             mode: None,
             meter,
+            meter_choices: Vec::new(),
             sections: vec![
                 PlanSection {
                     kind: SectionKind::Verse,

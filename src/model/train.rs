@@ -91,9 +91,10 @@ impl TrainConfig {
     pub fn fine_tune(out_dir: impl Into<PathBuf>, base: impl Into<PathBuf>) -> TrainConfig {
         TrainConfig {
             from: Some(base.into()),
-            learning_rate: 5e-4,
-            patience: 2,
-            max_epochs: 20,
+            learning_rate: 1e-3,
+            batch_size: 16,
+            patience: 3,
+            max_epochs: 30,
             validation_percent: 15,
             ..TrainConfig::new(out_dir)
         }
