@@ -32,12 +32,14 @@ run: setup
 	cargo build --release
 	./target/release/songsketch
 
+# The `jack` feature adds midir's JACK backend, which tests/playback_jack.rs drives against a
+# dummy JACK server and FluidSynth; the default build keeps ALSA.
 test: setup lint
-	cargo test --all-targets -- --test-threads=2
+	cargo test --all-targets --features jack -- --test-threads=2
 
-lint:
+lint: setup
 	cargo fmt --check
-	cargo clippy --all-targets -- -D warnings
+	cargo clippy --all-targets --features jack -- -D warnings
 
 setup: $(APT_STAMP) $(TORCH_STAMP) $(VENV_STAMP)
 	@command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup (https://rustup.rs)"; exit 1; }

@@ -8,5 +8,6 @@ pub mod datasets;
 pub mod dnd;
 pub mod eval;
 pub mod midi;
+pub mod model;
 pub mod music;
 pub mod playback;

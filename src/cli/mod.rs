@@ -1,10 +1,13 @@
 //! The command line: one subcommand per headless task. Each lives in its own file as an
 //! `Args` struct (clap) and a `run` function; this module only dispatches.
 
+pub mod bench;
+pub mod generate;
 pub mod inspect;
 pub mod play;
 pub mod ports;
 pub mod render;
+pub mod train;
 
 use clap::{Parser, Subcommand};
 
@@ -26,6 +29,12 @@ pub enum Command {
     Ports(ports::PortsArgs),
     /// Render a MIDI file to a WAV file with the built-in synth.
     Render(render::RenderArgs),
+    /// Train a model on a folder of songs, or fine-tune one (`--from`).
+    Train(train::TrainArgs),
+    /// Write one verse+chorus idea to a MIDI file.
+    Generate(generate::GenerateArgs),
+    /// Measure generation and training speed.
+    Bench(bench::BenchArgs),
 }
 
 /// Runs the parsed command line. Without a subcommand the app's window opens.
@@ -39,5 +48,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Play(args)) => play::run(args),
         Some(Command::Ports(args)) => ports::run(args),
         Some(Command::Render(args)) => render::run(args),
+        Some(Command::Train(args)) => train::run(args),
+        Some(Command::Generate(args)) => generate::run(args),
+        Some(Command::Bench(args)) => bench::run(args),
     }
 }

@@ -1,0 +1,233 @@
+//! `songsketch bench generate|train`: speed of idea generation (ms per idea) and of training
+//! (tokens per second), printed as medians.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use tch::nn::OptimizerConfig;
+use tch::{Device, Kind, Reduction, Tensor, nn};
+
+use crate::model::network::{Network, NetworkConfig};
+use crate::model::{GenerateRequest, ModelCard};
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    pub what: BenchWhat,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum BenchWhat {
+    /// Milliseconds per verse+chorus idea (median over `--ideas` seeds).
+    Generate {
+        #[arg(long)]
+        model: Option<PathBuf>,
+        #[arg(long, default_value_t = 50)]
+        ideas: u64,
+        #[arg(long, default_value_t = 8)]
+        bars: usize,
+        /// libtorch threads (generation itself runs on one core).
+        #[arg(long)]
+        threads: Option<i32>,
+    },
+    /// Training tokens per second of the network on random batches (forward, backward, Adam
+    /// step with gradient clipping), the same work `bench/train_compare.py` times in PyTorch.
+    Train {
+        /// Take the network shape from this model (default: the default training shape).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        #[arg(long, default_value_t = 64)]
+        batch_size: i64,
+        #[arg(long, default_value_t = 256)]
+        seq_len: i64,
+        #[arg(long, default_value_t = 3)]
+        warmup: usize,
+        #[arg(long, default_value_t = 10)]
+        steps: usize,
+        #[arg(long)]
+        threads: Option<i32>,
+        /// Network shape (default: the training defaults).
+        #[arg(long)]
+        hidden: Option<usize>,
+        #[arg(long)]
+        embed: Option<usize>,
+        #[arg(long)]
+        layers: Option<usize>,
+        /// Print one JSON line instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    let n = values.len();
+    if n == 0 {
+        f64::NAN
+    } else if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+fn bench_generate(model: Option<PathBuf>, ideas: u64, bars: usize) -> anyhow::Result<()> {
+    let load_start = Instant::now();
+    let model = super::generate::load_model(model.as_deref())?;
+    let load_ms = load_start.elapsed().as_secs_f64() * 1000.0;
+    let mut ms = Vec::new();
+    let mut per_token_us = Vec::new();
+    let mut rejected = 0;
+    let mut attempts = 0;
+    for seed in 0..ideas {
+        let request = GenerateRequest {
+            seed,
+            bars,
+            ..GenerateRequest::default()
+        };
+        let start = Instant::now();
+        let idea = model.generate(&request)?;
+        let elapsed = start.elapsed().as_secs_f64() * 1000.0;
+        ms.push(elapsed);
+        per_token_us.push(elapsed * 1000.0 / (idea.tokens as f64 * idea.attempts as f64));
+        rejected += idea.rejected_unoriginal;
+        attempts += idea.attempts;
+    }
+    let mut sorted = ms.clone();
+    let p90 = {
+        sorted.sort_by(|a, b| a.total_cmp(b));
+        sorted[((sorted.len() as f64 * 0.9) as usize).min(sorted.len() - 1)]
+    };
+    println!(
+        "generate: {} ideas of {bars}+{bars} bars with {} ({} parameters): median {:.1} ms per idea, p90 {p90:.1} ms, \
+         median {:.1} µs per token; {} attempts, {} rejected as copies; model load {:.0} ms",
+        ideas,
+        model.dir().display(),
+        model.card().network.parameters(),
+        median(&mut ms),
+        median(&mut per_token_us),
+        attempts,
+        rejected,
+        load_ms
+    );
+    Ok(())
+}
+
+struct TrainBench {
+    batch_size: i64,
+    seq_len: i64,
+    warmup: usize,
+    steps: usize,
+}
+
+fn bench_train(config: NetworkConfig, b: TrainBench, json: bool) -> anyhow::Result<()> {
+    tch::manual_seed(0);
+    let device = Device::cuda_if_available();
+    let net = Network::new(config, device);
+    let mut opt = nn::Adam::default().build(&net.vs, 2e-3)?;
+    let v = config.vocab_size as i64;
+    let mut seconds = Vec::new();
+    for step in 0..b.warmup + b.steps {
+        let input = Tensor::randint(v, [b.batch_size, b.seq_len], (Kind::Int64, device));
+        let target = Tensor::randint(v, [b.batch_size, b.seq_len], (Kind::Int64, device));
+        let start = Instant::now();
+        let logits = net.forward(&input, true);
+        let loss = logits.view([-1, v]).cross_entropy_loss::<Tensor>(
+            &target.view([-1]),
+            None,
+            Reduction::Mean,
+            0,
+            0.0,
+        );
+        opt.backward_step_clip_norm(&loss, 1.0);
+        let _ = loss.double_value(&[]);
+        if step >= b.warmup {
+            seconds.push(start.elapsed().as_secs_f64());
+        }
+    }
+    let per_step = median(&mut seconds);
+    let tokens_per_second = (b.batch_size * b.seq_len) as f64 / per_step;
+    if json {
+        println!(
+            "{{\"impl\":\"tch\",\"tokens_per_second\":{tokens_per_second:.1},\"ms_per_step\":{:.2},\"threads\":{},\"embed\":{},\"hidden\":{},\"layers\":{},\"vocab\":{},\"batch\":{},\"seq_len\":{}}}",
+            per_step * 1000.0,
+            tch::get_num_threads(),
+            config.embed,
+            config.hidden,
+            config.layers,
+            config.vocab_size,
+            b.batch_size,
+            b.seq_len
+        );
+    } else {
+        println!(
+            "train (tch): {:.0} tokens/s median, {:.1} ms per step of {}×{} tokens; {}×{} LSTM, embed {}, vocab {}, {} threads, {:?}",
+            tokens_per_second,
+            per_step * 1000.0,
+            b.batch_size,
+            b.seq_len,
+            config.layers,
+            config.hidden,
+            config.embed,
+            config.vocab_size,
+            tch::get_num_threads(),
+            device
+        );
+    }
+    Ok(())
+}
+
+pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    match args.what {
+        BenchWhat::Generate {
+            model,
+            ideas,
+            bars,
+            threads,
+        } => {
+            if let Some(t) = threads {
+                tch::set_num_threads(t);
+            }
+            bench_generate(model, ideas, bars)
+        }
+        BenchWhat::Train {
+            model,
+            batch_size,
+            seq_len,
+            warmup,
+            steps,
+            threads,
+            hidden,
+            embed,
+            layers,
+            json,
+        } => {
+            if let Some(t) = threads {
+                tch::set_num_threads(t);
+            }
+            let config = match model {
+                Some(dir) => ModelCard::load(&dir)?.network,
+                None => {
+                    let defaults = crate::model::TrainConfig::new("unused");
+                    NetworkConfig {
+                        vocab_size: crate::model::tokens::Vocab::standard().len(),
+                        embed: embed.unwrap_or(defaults.embed),
+                        hidden: hidden.unwrap_or(defaults.hidden),
+                        layers: layers.unwrap_or(defaults.layers),
+                        dropout: defaults.dropout,
+                    }
+                }
+            };
+            bench_train(
+                config,
+                TrainBench {
+                    batch_size,
+                    seq_len,
+                    warmup,
+                    steps,
+                },
+                json,
+            )
+        }
+    }
+}

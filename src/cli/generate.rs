@@ -1,0 +1,162 @@
+//! `songsketch generate`: writes one verse+chorus idea from a model to a MIDI file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::model::{GenerateRequest, Keep, Model};
+use crate::music::{Idea, Key, LeadSheet, Meter, SectionKind, Tempo};
+
+/// Which section `--primer` fixes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SectionChoice {
+    /// The primer's bars start the verse; the rest is new.
+    Verse,
+    /// The primer's verse is kept whole; a new chorus follows it.
+    Chorus,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    /// Model folder (default: the shipped model, found from any working directory).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// The MIDI file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Key, e.g. `Am`, `C`, `F#m`, `Bb` (default: drawn like the training songs' keys).
+    #[arg(long)]
+    pub key: Option<Key>,
+    /// Tempo in BPM (default: the training songs' median).
+    #[arg(long)]
+    pub tempo: Option<f64>,
+    /// Time signature, e.g. `4/4`, `6/8` (default: the model chooses).
+    #[arg(long)]
+    pub meter: Option<Meter>,
+    /// Bars of the verse and of the chorus, each.
+    #[arg(long, default_value_t = 8)]
+    pub bars: usize,
+    #[arg(long, default_value_t = 1.0)]
+    pub temperature: f32,
+    #[arg(long, default_value_t = 0.95)]
+    pub top_p: f32,
+    /// A MIDI file to continue (its bars start the verse), or with `--section chorus` whose
+    /// verse is kept and answered by a new chorus.
+    #[arg(long)]
+    pub primer: Option<PathBuf>,
+    /// Keep every chord of this MIDI idea (verse and chorus) and write a new melody over them.
+    #[arg(long, conflicts_with = "primer")]
+    pub keep_chords_from: Option<PathBuf>,
+    /// With `--primer`: which section to write anew.
+    #[arg(long, value_enum, default_value_t = SectionChoice::Verse, requires = "primer")]
+    pub section: SectionChoice,
+}
+
+fn read_sheet(path: &Path) -> anyhow::Result<LeadSheet> {
+    Ok(crate::midi::import::import_file(path)?.sheet)
+}
+
+/// A verse+chorus idea from a file: its sections marked Verse and Chorus, or its first two sections.
+fn read_idea(path: &Path) -> anyhow::Result<Idea> {
+    let mut sheet = read_sheet(path)?;
+    let verse = sheet
+        .sections
+        .iter()
+        .position(|s| s.kind == SectionKind::Verse);
+    let chorus = sheet
+        .sections
+        .iter()
+        .position(|s| s.kind == SectionKind::Chorus);
+    let (v, c) = match (verse, chorus) {
+        (Some(v), Some(c)) if v < c => (v, c),
+        _ if sheet.sections.len() >= 2 => (0, 1),
+        _ => anyhow::bail!(
+            "{}: needs a verse and a chorus (section markers) or at least two sections",
+            path.display()
+        ),
+    };
+    let mut verse = sheet.sections[v].clone();
+    let mut chorus = sheet.sections[c].clone();
+    verse.kind = SectionKind::Verse;
+    chorus.kind = SectionKind::Chorus;
+    sheet.sections = vec![verse, chorus];
+    Idea::new(sheet).with_context(|| format!("{}: not a usable idea", path.display()))
+}
+
+fn request_from(args: &GenerateArgs) -> anyhow::Result<GenerateRequest> {
+    let keep = match (&args.primer, &args.keep_chords_from, args.section) {
+        (Some(primer), _, SectionChoice::Verse) => Keep::Primer(read_sheet(primer)?),
+        (Some(primer), _, SectionChoice::Chorus) => Keep::Verse(read_idea(primer)?),
+        (None, Some(chords), _) => Keep::Chords(read_idea(chords)?),
+        (None, None, _) => Keep::Nothing,
+    };
+    Ok(GenerateRequest {
+        seed: args.seed,
+        key: args.key,
+        tempo: args.tempo.map(Tempo::new).transpose()?,
+        meter: args.meter,
+        bars: args.bars,
+        temperature: args.temperature,
+        top_p: args.top_p,
+        keep,
+        ..GenerateRequest::default()
+    })
+}
+
+/// Loads the model named by `--model`, or the default one.
+pub fn load_model(dir: Option<&Path>) -> anyhow::Result<Model> {
+    let model = match dir {
+        Some(dir) => Model::load(dir),
+        None => Model::load_default(),
+    }?;
+    Ok(model)
+}
+
+pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
+    let model = load_model(args.model.as_deref())?;
+    let request = request_from(&args)?;
+    let started = std::time::Instant::now();
+    let generated = model.generate(&request)?;
+    let elapsed = started.elapsed();
+    let sheet = generated.idea.sheet();
+    crate::midi::write::write_lead_sheet(
+        sheet,
+        &args.out,
+        &crate::midi::write::ExportOptions::default(),
+    )?;
+    let chords = |kind: usize| -> String {
+        sheet.sections[kind]
+            .bars
+            .iter()
+            .map(|b| {
+                b.chords
+                    .iter()
+                    .filter_map(|c| c.chord.map(|ch| ch.name(sheet.key.spelling())))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "wrote {}: {} at {} BPM in {}, {} + {} bars; seed {}; {} ms; {} attempt(s), {} rejected as copies of training songs",
+        args.out.display(),
+        sheet.key,
+        sheet.tempo.bpm(),
+        sheet.meter(),
+        generated.idea.verse().bars.len(),
+        generated.idea.chorus().bars.len(),
+        request.seed,
+        elapsed.as_millis(),
+        generated.attempts,
+        generated.rejected_unoriginal
+    )?;
+    writeln!(out, "verse:  {}", chords(0))?;
+    writeln!(out, "chorus: {}", chords(1))?;
+    Ok(())
+}

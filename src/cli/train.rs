@@ -1,0 +1,280 @@
+//! `songsketch train`: trains a model on a folder of songs (or fine-tunes one), printing progress;
+//! Ctrl-C saves a resumable state and exits cleanly.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+use crate::model::train::{TrainConfig, TrainEvent, train};
+use crate::music::LeadSheet;
+
+/// Recipes for known datasets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Preset {
+    /// The shipped default model: POP909's bar-aligned text files (melody.txt,
+    /// finalized_chord.txt, human_label1.txt …) read by the dataset adapter.
+    Default,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TrainArgs {
+    /// Folder of songs, read recursively (MIDI files; with `--preset default` the POP909 root).
+    #[arg(long)]
+    pub songs: PathBuf,
+    /// Model folder to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Fine-tune this model folder instead of starting from scratch.
+    #[arg(long)]
+    pub from: Option<PathBuf>,
+    /// Most epochs to train (early stopping usually ends sooner).
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Continue the interrupted run saved in `--out`.
+    #[arg(long)]
+    pub resume: bool,
+    #[arg(long, value_enum)]
+    pub preset: Option<Preset>,
+    /// Stop cleanly after this many minutes of training (everything is saved).
+    #[arg(long)]
+    pub max_minutes: Option<f64>,
+    /// Epochs without improvement before stopping.
+    #[arg(long)]
+    pub patience: Option<usize>,
+    /// LSTM hidden size of a new model.
+    #[arg(long)]
+    pub hidden: Option<usize>,
+    /// LSTM layers of a new model.
+    #[arg(long)]
+    pub layers: Option<usize>,
+    /// Embedding size of a new model.
+    #[arg(long)]
+    pub embed: Option<usize>,
+    /// Tokens per training window.
+    #[arg(long)]
+    pub seq_len: Option<usize>,
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    #[arg(long)]
+    pub learning_rate: Option<f64>,
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Train on the CPU even when a GPU is available.
+    #[arg(long)]
+    pub cpu: bool,
+}
+
+/// Songs named by their path relative to the folder they were read from.
+pub type NamedSongs = Vec<(String, LeadSheet)>;
+/// Files that could not be read, with the reason.
+pub type Skipped = Vec<(String, String)>;
+
+/// The songs of a folder, named by their path relative to it, and the files that were skipped.
+pub fn read_songs(folder: &Path, preset: Option<Preset>) -> anyhow::Result<(NamedSongs, Skipped)> {
+    let name = |p: &Path| {
+        p.strip_prefix(folder)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .into_owned()
+    };
+    let (songs, skipped) = match preset {
+        Some(Preset::Default) => crate::datasets::pop909::load_folder(folder),
+        None => {
+            let imported = crate::midi::import::import_folder(folder)
+                .with_context(|| format!("reading the songs in {}", folder.display()))?;
+            (imported.songs, imported.skipped)
+        }
+    };
+    Ok((
+        songs.into_iter().map(|(p, s)| (name(&p), s)).collect(),
+        skipped
+            .into_iter()
+            .map(|(p, why)| (name(&p), why))
+            .collect(),
+    ))
+}
+
+fn config_from(args: &TrainArgs) -> TrainConfig {
+    let mut config = match &args.from {
+        Some(base) => TrainConfig::fine_tune(&args.out, base),
+        None => TrainConfig::new(&args.out),
+    };
+    config.resume = args.resume;
+    if let Some(v) = args.epochs {
+        config.max_epochs = v;
+    }
+    if let Some(v) = args.patience {
+        config.patience = v;
+    }
+    if let Some(v) = args.hidden {
+        config.hidden = v;
+    }
+    if let Some(v) = args.layers {
+        config.layers = v;
+    }
+    if let Some(v) = args.embed {
+        config.embed = v;
+    }
+    if let Some(v) = args.seq_len {
+        config.seq_len = v;
+    }
+    if let Some(v) = args.batch_size {
+        config.batch_size = v;
+    }
+    if let Some(v) = args.learning_rate {
+        config.learning_rate = v;
+    }
+    if let Some(v) = args.seed {
+        config.seed = v;
+    }
+    config.time_budget = args
+        .max_minutes
+        .map(|m| Duration::from_secs_f64(m.max(0.0) * 60.0));
+    config.allow_cuda = !args.cpu;
+    config
+}
+
+fn clock(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
+/// Prints events: a redrawn bar on a terminal, plain lines (every 30 s) otherwise.
+struct Printer {
+    terminal: bool,
+    last_line: Instant,
+}
+
+impl Printer {
+    fn show(&mut self, event: &TrainEvent) {
+        match event {
+            TrainEvent::Prepared {
+                train_songs,
+                validation_songs,
+                skipped,
+                train_tokens,
+                validation_tokens,
+                parameters,
+                device,
+                batches_per_epoch,
+                first_epoch,
+            } => {
+                for (name, why) in skipped {
+                    eprintln!("skipped {name}: {why}");
+                }
+                eprintln!(
+                    "training on {train_songs} songs ({train_tokens} tokens), validating on {validation_songs} \
+                     ({validation_tokens} tokens); {parameters} parameters on {device}; \
+                     {batches_per_epoch} batches per epoch; starting at epoch {first_epoch}"
+                );
+            }
+            TrainEvent::Progress {
+                epoch,
+                batch,
+                batches,
+                loss,
+                tokens_per_second,
+                epoch_eta_seconds,
+                run_eta_seconds,
+            } => {
+                let text = format!(
+                    "epoch {epoch} batch {batch}/{batches} loss {loss:.3} {tokens_per_second:.0} tok/s \
+                     epoch ETA {} run ETA {}",
+                    clock(*epoch_eta_seconds),
+                    clock(*run_eta_seconds)
+                );
+                if self.terminal {
+                    let width = 30;
+                    let filled = width * batch / (*batches).max(1);
+                    eprint!(
+                        "\r[{}{}] {text}   ",
+                        "#".repeat(filled),
+                        "-".repeat(width - filled)
+                    );
+                    let _ = std::io::stderr().flush();
+                } else if self.last_line.elapsed() >= Duration::from_secs(30) || batch == batches {
+                    self.last_line = Instant::now();
+                    eprintln!("{text}");
+                }
+            }
+            TrainEvent::Epoch { log, improved } => {
+                if self.terminal {
+                    eprintln!();
+                }
+                eprintln!(
+                    "epoch {} train loss {:.4} validation loss {:.4} ({:.3} bits/token) lr {:.2e} {:.0} tok/s {:.0} s{}",
+                    log.epoch,
+                    log.train_loss,
+                    log.validation_loss,
+                    log.validation_loss / std::f64::consts::LN_2,
+                    log.learning_rate,
+                    log.tokens_per_second,
+                    log.seconds,
+                    if *improved { "  (best, saved)" } else { "" }
+                );
+            }
+            TrainEvent::Saved { .. } => {}
+            TrainEvent::Finished(outcome) => {
+                if self.terminal {
+                    eprintln!();
+                }
+                eprintln!(
+                    "finished after {} epochs ({}): best validation loss {:.4} at epoch {}; model in {}",
+                    outcome.epochs_run,
+                    outcome.stopped.describe(),
+                    outcome.best_validation_loss,
+                    outcome.best_epoch,
+                    outcome.model_dir.display()
+                );
+            }
+        }
+    }
+}
+
+pub fn run(args: TrainArgs) -> anyhow::Result<()> {
+    let (songs, skipped) = read_songs(&args.songs, args.preset)?;
+    for (name, why) in &skipped {
+        eprintln!("skipped {name}: {why}");
+    }
+    eprintln!("read {} songs from {}", songs.len(), args.songs.display());
+    let config = config_from(&args);
+    let cancel = Arc::new(AtomicBool::new(false));
+    let presses = Arc::new(AtomicUsize::new(0));
+    {
+        let cancel = cancel.clone();
+        ctrlc::set_handler(move || {
+            if presses.fetch_add(1, Ordering::SeqCst) > 0 {
+                eprintln!("\ninterrupted again: exiting without saving");
+                std::process::exit(130);
+            }
+            eprintln!("\nstopping after this batch and saving (Ctrl-C again to quit at once)");
+            cancel.store(true, Ordering::SeqCst);
+        })
+        .context("installing the Ctrl-C handler")?;
+    }
+    let (sender, receiver) = crossbeam_channel::unbounded();
+    let worker = std::thread::spawn(move || train(config, songs, sender, cancel));
+    let mut printer = Printer {
+        terminal: std::io::stderr().is_terminal(),
+        last_line: Instant::now() - Duration::from_secs(60),
+    };
+    for event in receiver {
+        printer.show(&event);
+    }
+    let outcome = worker
+        .join()
+        .map_err(|_| anyhow::anyhow!("the training thread panicked"))?
+        .with_context(|| format!("training into {}", args.out.display()))?;
+    if outcome.stopped == crate::model::train::StopReason::Cancelled {
+        eprintln!(
+            "saved; continue with: songsketch train --songs {} --out {} --resume",
+            args.songs.display(),
+            args.out.display()
+        );
+    }
+    Ok(())
+}

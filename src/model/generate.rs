@@ -1,0 +1,563 @@
+//! Generation: [`Model::load`] a model folder and [`Model::generate`] verse+chorus ideas.
+//!
+//! Sampling draws each token from the network's distribution with temperature and nucleus
+//! (top-p) truncation, never greedily, from a seeded [`Rng`], so the same request gives the same
+//! idea byte for byte. Only the tokens the [`Grammar`] allows are scored. An idea that repeats
+//! more than two consecutive bars of a training song is rejected and sampled again; the count
+//! of rejections comes back with the idea.
+
+use std::path::{Path, PathBuf};
+
+use crate::music::{
+    ChordChange, Idea, Key, LeadSheet, Meter, Mode, PitchClass, Section, SectionKind, Tempo,
+};
+
+use super::ModelError;
+use super::checkpoint::{CARD_FILE, ModelCard, ModelDir};
+use super::grammar::{Grammar, Plan, PlanSection};
+use super::infer::InferenceNet;
+use super::originality::{OriginalityIndex, WINDOW_BARS, window_hashes};
+use super::rng::Rng;
+use super::tokens::{
+    MAX_SECTION_LEN, Token, Vocab, canonical, decode, encode, encode_bar, encode_section,
+    normalizing_shift,
+};
+
+/// The environment variable that points at a model folder to use by default.
+pub const MODEL_DIR_ENV: &str = "SONGSKETCH_MODEL_DIR";
+
+/// Material an idea must keep.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Keep {
+    #[default]
+    Nothing,
+    /// Keep every chord of this idea (its bar counts too) and write a new melody over them.
+    Chords(Idea),
+    /// Keep this idea's verse and write a new chorus after it.
+    Verse(Idea),
+    /// Start the verse with the bars of this sheet (melody and chords) and continue from there.
+    Primer(LeadSheet),
+}
+
+/// What to generate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GenerateRequest {
+    pub seed: u64,
+    /// The key to write in; by default the key of the kept material, or one drawn from the
+    /// training songs' keys of the mode the model chose.
+    pub key: Option<Key>,
+    /// By default the kept material's tempo, or the training songs' median tempo.
+    pub tempo: Option<Tempo>,
+    /// By default the kept material's meter, or one the model chooses among the meters of the
+    /// songs it was (last) trained on.
+    pub meter: Option<Meter>,
+    /// Bars of the verse and of the chorus (each), unless kept material fixes them.
+    pub bars: usize,
+    pub temperature: f32,
+    pub top_p: f32,
+    pub keep: Keep,
+    /// Attempts before giving up on finding an original idea.
+    pub max_attempts: u32,
+    /// Whether a bar may have no melody at all.
+    pub allow_empty_bars: bool,
+}
+
+impl Default for GenerateRequest {
+    fn default() -> Self {
+        GenerateRequest {
+            seed: 0,
+            key: None,
+            tempo: None,
+            meter: None,
+            bars: 8,
+            temperature: 1.0,
+            top_p: 0.95,
+            keep: Keep::Nothing,
+            max_attempts: 20,
+            allow_empty_bars: false,
+        }
+    }
+}
+
+/// A generated idea and how it was found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GeneratedIdea {
+    pub idea: Idea,
+    /// Sampling attempts, 1 when the first idea was original.
+    pub attempts: u32,
+    /// Ideas rejected for copying a training song.
+    pub rejected_unoriginal: u32,
+    /// Tokens of the accepted idea.
+    pub tokens: usize,
+}
+
+/// A loaded model, ready to generate.
+#[derive(Debug, Clone)]
+pub struct Model {
+    dir: PathBuf,
+    card: ModelCard,
+    vocab: Vocab,
+    net: InferenceNet,
+    index: OriginalityIndex,
+}
+
+/// Where the default model is: `$SONGSKETCH_MODEL_DIR` when set, else `models/default` in a
+/// folder above the executable (`target/release/songsketch` → the crate root), else
+/// `models/default` in the crate the binary was built from.
+pub fn default_model_dir() -> Option<PathBuf> {
+    let has_card = |dir: &Path| dir.join(CARD_FILE).is_file();
+    if let Some(dir) = std::env::var_os(MODEL_DIR_ENV).map(PathBuf::from) {
+        return Some(dir);
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        let exe = exe.canonicalize().unwrap_or(exe);
+        for folder in exe.ancestors().skip(1) {
+            let candidate = folder.join("models").join("default");
+            if has_card(&candidate) {
+                return Some(candidate);
+            }
+        }
+    }
+    let built = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("models")
+        .join("default");
+    has_card(&built).then_some(built)
+}
+
+/// Keeps the tokens of `logits` (for `ids`) inside the top-p nucleus at `temperature` and draws one.
+fn sample(ids: &[u16], logits: &[f32], temperature: f32, top_p: f32, rng: &mut Rng) -> u16 {
+    let t = temperature.max(1e-3) as f64;
+    let max = logits.iter().cloned().fold(f32::NEG_INFINITY, f32::max) as f64;
+    let mut probs: Vec<(f64, usize)> = logits
+        .iter()
+        .enumerate()
+        .map(|(i, &l)| (((l as f64 - max) / t).exp(), i))
+        .collect();
+    let total: f64 = probs.iter().map(|p| p.0).sum();
+    probs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut kept = 0;
+    let mut mass = 0.0;
+    for (p, _) in &probs {
+        mass += p / total;
+        kept += 1;
+        if mass >= top_p as f64 {
+            break;
+        }
+    }
+    let nucleus = &probs[..kept];
+    let nucleus_total: f64 = nucleus.iter().map(|p| p.0).sum();
+    let mut draw = rng.next_f64() * nucleus_total;
+    for &(p, i) in nucleus {
+        draw -= p;
+        if draw <= 0.0 {
+            return ids[i];
+        }
+    }
+    ids[nucleus[kept - 1].1]
+}
+
+/// Chords of a kept section, bar by bar, in the normalized key, each bar starting with a chord.
+fn kept_chords(
+    section: &Section,
+    shift: i32,
+    carried: &mut Option<ChordChange>,
+) -> Result<Vec<Vec<ChordChange>>, ModelError> {
+    let mut out = Vec::new();
+    for (b, bar) in section.bars.iter().enumerate() {
+        let mut chords: Vec<ChordChange> = bar
+            .chords
+            .iter()
+            .filter(|c| c.chord.is_some())
+            .map(|c| ChordChange {
+                position: c.position,
+                chord: c.chord.map(|ch| ch.transpose(shift)),
+            })
+            .collect();
+        if chords.first().is_none_or(|c| c.position > 0) {
+            let start = match carried {
+                Some(c) => *c,
+                None if !chords.is_empty() => chords.remove(0),
+                None => {
+                    return Err(ModelError::Request(format!(
+                        "bar {} of the {} has no chord to keep",
+                        b + 1,
+                        section.kind
+                    )));
+                }
+            };
+            chords.insert(
+                0,
+                ChordChange {
+                    position: 0,
+                    chord: start.chord,
+                },
+            );
+        }
+        *carried = chords.last().copied();
+        out.push(chords);
+    }
+    Ok(out)
+}
+
+/// The plan, forced prefix, first bar that is generated, and the normalized→output key.
+struct Setup {
+    plan: Plan,
+    prefix: Vec<u16>,
+    first_free_bar: usize,
+    key: Option<Key>,
+    tempo: Option<Tempo>,
+}
+
+impl Model {
+    /// Loads a model folder; it needs nothing but the folder.
+    pub fn load(dir: impl AsRef<Path>) -> Result<Model, ModelError> {
+        let dir = dir.as_ref();
+        let card = ModelCard::load(dir)?;
+        let vocab = Vocab::from_names(&card.vocab)
+            .map_err(|e| ModelError::checkpoint(dir.join(CARD_FILE), e.to_string()))?;
+        for needed in [Token::Bos, Token::Eos, Token::Bar, Token::Pos(0)] {
+            vocab
+                .require(needed)
+                .map_err(|e| ModelError::checkpoint(dir.join(CARD_FILE), e.to_string()))?;
+        }
+        let files = ModelDir::new(dir);
+        let net = InferenceNet::load(&files.weights(), &card.network)?;
+        let index = OriginalityIndex::load(&files.originality())?;
+        Ok(Model {
+            dir: dir.to_path_buf(),
+            card,
+            vocab,
+            net,
+            index,
+        })
+    }
+
+    /// Loads the default model (see [`default_model_dir`]).
+    pub fn load_default() -> Result<Model, ModelError> {
+        let dir = default_model_dir().ok_or_else(|| {
+            ModelError::Request(format!(
+                "no default model found: looked for models/default above the executable and in the source tree; \
+                 pass --model DIR or set {MODEL_DIR_ENV}"
+            ))
+        })?;
+        Model::load(dir)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn card(&self) -> &ModelCard {
+        &self.card
+    }
+
+    pub fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+
+    pub fn originality_index(&self) -> &OriginalityIndex {
+        &self.index
+    }
+
+    fn setup(&self, request: &GenerateRequest) -> Result<Setup, ModelError> {
+        let max_bars = MAX_SECTION_LEN as usize;
+        if request.bars == 0 || request.bars > max_bars {
+            return Err(ModelError::Request(format!(
+                "{} bars per section: choose 1 to {max_bars}",
+                request.bars
+            )));
+        }
+        let section = |kind, bars, kept_chords| PlanSection {
+            kind,
+            bars,
+            kept_chords,
+        };
+        let meter_choices: Vec<Meter> = self
+            .card
+            .data
+            .meters
+            .keys()
+            .filter_map(|m| m.parse().ok())
+            .collect();
+        let plan = |mode, meter, sections| Plan {
+            mode,
+            meter,
+            meter_choices: meter_choices.clone(),
+            sections,
+            max_same_pitch: 8,
+            allow_empty_bars: request.allow_empty_bars,
+        };
+        let v = &self.vocab;
+        match &request.keep {
+            Keep::Nothing => Ok(Setup {
+                plan: plan(
+                    request.key.map(|k| k.mode),
+                    request.meter,
+                    vec![
+                        section(SectionKind::Verse, request.bars, None),
+                        section(SectionKind::Chorus, request.bars, None),
+                    ],
+                ),
+                prefix: Vec::new(),
+                first_free_bar: 0,
+                key: request.key,
+                tempo: request.tempo,
+            }),
+            Keep::Chords(idea) => {
+                let sheet = idea.sheet();
+                let shift = normalizing_shift(sheet.key);
+                let mut carried = None;
+                let verse = kept_chords(idea.verse(), shift, &mut carried)?;
+                let chorus = kept_chords(idea.chorus(), shift, &mut carried)?;
+                Ok(Setup {
+                    plan: plan(
+                        Some(sheet.key.mode),
+                        Some(sheet.meter()),
+                        vec![
+                            section(SectionKind::Verse, verse.len(), Some(verse)),
+                            section(SectionKind::Chorus, chorus.len(), Some(chorus)),
+                        ],
+                    ),
+                    prefix: Vec::new(),
+                    first_free_bar: 0,
+                    key: Some(
+                        request
+                            .key
+                            .filter(|k| k.mode == sheet.key.mode)
+                            .unwrap_or(sheet.key),
+                    ),
+                    tempo: request.tempo.or(Some(sheet.tempo)),
+                })
+            }
+            Keep::Verse(idea) => {
+                let sheet = idea.sheet();
+                let shift = normalizing_shift(sheet.key);
+                let mut meter = sheet.meter();
+                let mut prefix = vec![
+                    v.require(Token::Bos)?,
+                    v.require(Token::Mode(sheet.key.mode))?,
+                    v.require(Token::Meter(meter))?,
+                ];
+                let verse = canonical(sheet).sections[0].clone();
+                encode_section(v, &verse, shift, &mut meter, &mut prefix)?;
+                Ok(Setup {
+                    plan: plan(
+                        Some(sheet.key.mode),
+                        Some(sheet.meter()),
+                        vec![
+                            section(SectionKind::Verse, verse.bars.len(), None),
+                            section(SectionKind::Chorus, request.bars, None),
+                        ],
+                    ),
+                    prefix,
+                    first_free_bar: verse.bars.len(),
+                    key: Some(
+                        request
+                            .key
+                            .filter(|k| k.mode == sheet.key.mode)
+                            .unwrap_or(sheet.key),
+                    ),
+                    tempo: request.tempo.or(Some(sheet.tempo)),
+                })
+            }
+            Keep::Primer(primer) => {
+                let canon = canonical(primer);
+                let meter = request.meter.unwrap_or(canon.meter());
+                let bars: Vec<_> = canon
+                    .bars()
+                    .filter(|b| !b.is_pickup() && b.meter == meter)
+                    .take(request.bars)
+                    .cloned()
+                    .collect();
+                if bars.is_empty() {
+                    return Err(ModelError::Request(format!(
+                        "the primer has no full bar in {meter}"
+                    )));
+                }
+                let shift = normalizing_shift(primer.key);
+                let mut prefix = vec![
+                    v.require(Token::Bos)?,
+                    v.require(Token::Mode(primer.key.mode))?,
+                    v.require(Token::Meter(meter))?,
+                    v.require(Token::Section(SectionKind::Verse))?,
+                    v.require(Token::SectionLen(request.bars as u8))?,
+                ];
+                let mut current = meter;
+                for bar in &bars {
+                    let mut bar = bar.clone();
+                    // Notes tied past the verse end are shortened; the chord grid needs a chord at 0.
+                    if bar.chords.first().is_none_or(|c| c.position > 0) {
+                        return Err(ModelError::Request(
+                            "the primer's first bar has no chord at its start".into(),
+                        ));
+                    }
+                    bar.chords.retain(|c| c.chord.is_some());
+                    encode_bar(v, &bar, shift, &mut current, &mut prefix)?;
+                }
+                Ok(Setup {
+                    plan: plan(
+                        Some(primer.key.mode),
+                        Some(meter),
+                        vec![
+                            section(SectionKind::Verse, request.bars, None),
+                            section(SectionKind::Chorus, request.bars, None),
+                        ],
+                    ),
+                    prefix,
+                    first_free_bar: bars.len(),
+                    key: Some(
+                        request
+                            .key
+                            .filter(|k| k.mode == primer.key.mode)
+                            .unwrap_or(primer.key),
+                    ),
+                    tempo: request.tempo.or(Some(primer.tempo)),
+                })
+            }
+        }
+    }
+
+    /// Samples one token sequence under the plan, after the forced prefix.
+    fn sample_sequence(
+        &self,
+        plan: &Plan,
+        prefix: &[u16],
+        request: &GenerateRequest,
+        rng: &mut Rng,
+    ) -> Result<Vec<u16>, ModelError> {
+        let mut grammar = Grammar::new(&self.vocab, plan.clone())?;
+        let mut state = self.net.start();
+        let mut ids = Vec::with_capacity(1024);
+        let mut allowed = Vec::with_capacity(self.vocab.len());
+        let mut logits = Vec::with_capacity(self.vocab.len());
+        for &t in prefix {
+            grammar.advance(t)?;
+            self.net.step(&mut state, t);
+            ids.push(t);
+        }
+        let limit = 400 * plan.sections.iter().map(|s| s.bars).sum::<usize>() + 64;
+        while !grammar.is_done() {
+            grammar.allowed(&mut allowed)?;
+            let next = if allowed.len() == 1 {
+                allowed[0]
+            } else {
+                self.net.logits_for(&state, &allowed, &mut logits);
+                sample(&allowed, &logits, request.temperature, request.top_p, rng)
+            };
+            grammar.advance(next)?;
+            ids.push(next);
+            if ids.len() > limit {
+                return Err(ModelError::Internal(format!(
+                    "an idea ran past {limit} tokens without ending"
+                )));
+            }
+            if !grammar.is_done() {
+                self.net.step(&mut state, next);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// A key for a sampled mode: drawn from the training songs' keys of that mode.
+    fn draw_key(&self, mode: Mode, rng: &mut Rng) -> Key {
+        let candidates: Vec<(Key, usize)> = self
+            .card
+            .data
+            .keys
+            .iter()
+            .filter_map(|(name, &count)| name.parse::<Key>().ok().map(|k| (k, count)))
+            .filter(|(k, _)| k.mode == mode)
+            .collect();
+        let total: usize = candidates.iter().map(|c| c.1).sum();
+        if total == 0 {
+            return super::tokens::normalized_key(mode);
+        }
+        let mut draw = rng.below(total);
+        for (key, count) in &candidates {
+            if draw < *count {
+                return *key;
+            }
+            draw -= count;
+        }
+        Key::major(PitchClass::new(0))
+    }
+
+    /// Generates one idea. Deterministic: the same request gives the same idea.
+    pub fn generate(&self, request: &GenerateRequest) -> Result<GeneratedIdea, ModelError> {
+        if !(request.temperature > 0.0 && request.temperature <= 5.0) {
+            return Err(ModelError::Request(format!(
+                "temperature {} is outside (0, 5]",
+                request.temperature
+            )));
+        }
+        if !(request.top_p > 0.0 && request.top_p <= 1.0) {
+            return Err(ModelError::Request(format!(
+                "top-p {} is outside (0, 1]",
+                request.top_p
+            )));
+        }
+        let setup = self.setup(request)?;
+        let mut rng = Rng::new(request.seed);
+        let mut rejected = 0;
+        for attempt in 1..=request.max_attempts.max(1) {
+            let ids = self.sample_sequence(&setup.plan, &setup.prefix, request, &mut rng)?;
+            let mode = super::tokens::sequence_mode(&self.vocab, &ids).unwrap_or(Mode::Major);
+            let key = setup.key.unwrap_or_else(|| self.draw_key(mode, &mut rng));
+            let tempo = setup
+                .tempo
+                .or_else(|| Tempo::new(self.card.data.median_tempo_bpm.round()).ok())
+                .unwrap_or_default();
+            let title = format!("Idea {}", request.seed);
+            let sheet = decode(&self.vocab, &ids, key, tempo, &title)?;
+            if self.copies_training_song(&sheet, setup.first_free_bar) {
+                rejected += 1;
+                continue;
+            }
+            let idea = Idea::new(sheet)
+                .map_err(|e| ModelError::Internal(format!("generated idea: {e}")))?;
+            return Ok(GeneratedIdea {
+                idea,
+                attempts: attempt,
+                rejected_unoriginal: rejected,
+                tokens: ids.len(),
+            });
+        }
+        Err(ModelError::NotOriginal(format!(
+            "all {} ideas for seed {} repeated more than {} bars of a training song; try another seed or a higher temperature",
+            request.max_attempts,
+            request.seed,
+            WINDOW_BARS - 1
+        )))
+    }
+
+    /// Whether a window that includes a generated bar repeats a training song.
+    fn copies_training_song(&self, sheet: &LeadSheet, first_free_bar: usize) -> bool {
+        window_hashes(sheet)
+            .into_iter()
+            .filter(|(first, _)| first + WINDOW_BARS > first_free_bar)
+            .any(|(_, h)| self.index.contains(h))
+    }
+
+    /// Negative log-likelihood (nats) of a sheet's tokens under the model, and the token count
+    /// (predictions made: every token after `Bos`). For evaluation.
+    pub fn negative_log_likelihood(&self, sheet: &LeadSheet) -> Result<(f64, usize), ModelError> {
+        let ids = encode(&self.vocab, sheet)?;
+        let all: Vec<u16> = (0..self.vocab.len() as u16).collect();
+        let mut state = self.net.start();
+        let mut logits = Vec::with_capacity(all.len());
+        let mut total = 0.0f64;
+        for pair in ids.windows(2) {
+            self.net.step(&mut state, pair[0]);
+            self.net.logits_for(&state, &all, &mut logits);
+            let max = logits.iter().cloned().fold(f32::NEG_INFINITY, f32::max) as f64;
+            let log_sum = logits
+                .iter()
+                .map(|&l| (l as f64 - max).exp())
+                .sum::<f64>()
+                .ln()
+                + max;
+            total += log_sum - logits[pair[1] as usize] as f64;
+        }
+        Ok((total, ids.len().saturating_sub(1)))
+    }
+}

@@ -1,0 +1,72 @@
+//! The model: lead sheets as tokens, an LSTM network in libtorch (tch), training on a folder
+//! of songs, and constrained generation of verse+chorus ideas.
+//!
+//! - [`tokens`]: the vocabulary and lead sheet ↔ token sequences (key normalized, see there why).
+//! - [`network`]: the libtorch LSTM used for training; [`infer`]: the same network as a plain
+//!   Rust cell for fast step-by-step sampling on the CPU.
+//! - [`train`](mod@train): the training loop with progress events, cancellation, checkpoints.
+//! - [`generate`]: [`Model::load`] and [`Model::generate`]: sampling under the [`grammar`].
+//! - [`originality`]: the index of training melodies that generated ideas must not copy.
+//! - [`checkpoint`]: the model folder on disk (safetensors + JSON), written atomically.
+
+pub mod checkpoint;
+pub mod generate;
+pub mod grammar;
+pub mod infer;
+pub mod network;
+pub mod originality;
+pub mod rng;
+pub mod tokens;
+pub mod train;
+
+pub use checkpoint::ModelCard;
+pub use generate::{GenerateRequest, GeneratedIdea, Keep, Model};
+pub use network::NetworkConfig;
+pub use train::{TrainConfig, TrainEvent, TrainOutcome, train};
+
+use std::path::PathBuf;
+
+/// What goes wrong in the model: bad checkpoints, bad requests, data it cannot use.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("vocabulary: {0}")]
+    Vocabulary(String),
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("malformed token sequence: {0}")]
+    Malformed(String),
+    #[error("{0}")]
+    Request(String),
+    #[error("{path}: {reason}")]
+    Checkpoint { path: PathBuf, reason: String },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("libtorch: {0}")]
+    Torch(#[from] tch::TchError),
+    #[error("no training data: {0}")]
+    NoData(String),
+    #[error("{0}")]
+    NotOriginal(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ModelError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> ModelError {
+        ModelError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn checkpoint(path: impl Into<PathBuf>, reason: impl Into<String>) -> ModelError {
+        ModelError::Checkpoint {
+            path: path.into(),
+            reason: reason.into(),
+        }
+    }
+}

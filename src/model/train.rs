@@ -1,0 +1,777 @@
+//! Training: lead sheets → token windows → the libtorch network, with a validation split by
+//! song, early stopping, typed progress events, cancellation, atomic checkpoints, resume after a
+//! kill, and fine-tuning from an existing model.
+//!
+//! Windows: every training window starts at a section (with the song's `Bos Mode Meter` header
+//! in front), so the network learns to start a section the way generation starts one. Windows
+//! are at most `seq_len + 1` tokens; the next window starts at the last section (or, in a long
+//! section, bar) start the current one reaches, so windows overlap little.
+//!
+//! Resume keeps the weights, the epoch and batch position, the learning rate, the loss log and
+//! the best score; Adam's moment estimates are not saved and restart from zero.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Sender;
+use serde::{Deserialize, Serialize};
+use tch::nn::OptimizerConfig;
+use tch::{Device, Reduction, Tensor, nn};
+
+use crate::music::LeadSheet;
+
+use super::ModelError;
+use super::checkpoint::{
+    DataSummary, EpochLog, FORMAT, FORMAT_VERSION, Metrics, ModelCard, ModelDir, TrainSettings,
+    write_atomic,
+};
+use super::network::{Network, NetworkConfig};
+use super::originality::OriginalityIndex;
+use super::rng::{Rng, fnv1a};
+use super::tokens::{Token, Vocab, encode};
+
+/// What to train and how.
+#[derive(Debug, Clone)]
+pub struct TrainConfig {
+    /// The model folder to write.
+    pub out_dir: PathBuf,
+    /// Fine-tune this model instead of starting from random weights.
+    pub from: Option<PathBuf>,
+    /// Continue the interrupted run saved in `out_dir`.
+    pub resume: bool,
+    pub max_epochs: usize,
+    /// Stop after this many epochs without a better validation loss.
+    pub patience: usize,
+    /// Shape of a new network (ignored with `from` or `resume`, which keep theirs).
+    pub embed: usize,
+    pub hidden: usize,
+    pub layers: usize,
+    pub dropout: f64,
+    pub seq_len: usize,
+    pub batch_size: usize,
+    pub learning_rate: f64,
+    /// Share of songs (by a stable hash of their names) held out for validation.
+    pub validation_percent: u32,
+    pub seed: u64,
+    /// Stop cleanly (saving everything) after this much training time.
+    pub time_budget: Option<Duration>,
+    /// Use CUDA when libtorch sees a GPU.
+    pub allow_cuda: bool,
+    /// Minimum time between `Progress` events.
+    pub progress_interval: Duration,
+}
+
+impl TrainConfig {
+    /// Defaults for a new model written to `out_dir`.
+    pub fn new(out_dir: impl Into<PathBuf>) -> TrainConfig {
+        TrainConfig {
+            out_dir: out_dir.into(),
+            from: None,
+            resume: false,
+            max_epochs: 30,
+            patience: 3,
+            embed: 96,
+            hidden: 256,
+            layers: 2,
+            dropout: 0.1,
+            seq_len: 256,
+            batch_size: 64,
+            learning_rate: 3e-3,
+            validation_percent: 10,
+            seed: 1,
+            time_budget: None,
+            allow_cuda: true,
+            progress_interval: Duration::from_secs(2),
+        }
+    }
+
+    /// Defaults for fine-tuning `base` on a small folder: a lower learning rate, short patience.
+    pub fn fine_tune(out_dir: impl Into<PathBuf>, base: impl Into<PathBuf>) -> TrainConfig {
+        TrainConfig {
+            from: Some(base.into()),
+            learning_rate: 1e-3,
+            batch_size: 16,
+            patience: 3,
+            max_epochs: 30,
+            validation_percent: 15,
+            ..TrainConfig::new(out_dir)
+        }
+    }
+}
+
+/// Why training stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StopReason {
+    EarlyStopping,
+    MaxEpochs,
+    TimeBudget,
+    Cancelled,
+}
+
+impl StopReason {
+    pub fn describe(self) -> &'static str {
+        match self {
+            StopReason::EarlyStopping => "early stopping: validation loss stopped improving",
+            StopReason::MaxEpochs => "reached the maximum number of epochs",
+            StopReason::TimeBudget => "reached the time budget",
+            StopReason::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// Progress of a training run, for a progress bar and a loss curve.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TrainEvent {
+    /// Data is encoded and split; training starts.
+    Prepared {
+        train_songs: usize,
+        validation_songs: usize,
+        skipped: Vec<(String, String)>,
+        train_tokens: usize,
+        validation_tokens: usize,
+        parameters: usize,
+        device: String,
+        batches_per_epoch: usize,
+        /// The epoch (1-based) the run starts at: above 1 after `--resume`.
+        first_epoch: usize,
+    },
+    /// A batch finished (sent at most every `progress_interval`).
+    Progress {
+        epoch: usize,
+        batch: usize,
+        batches: usize,
+        loss: f64,
+        tokens_per_second: f64,
+        /// Seconds left in this epoch at the current speed.
+        epoch_eta_seconds: f64,
+        /// Seconds left until `max_epochs` (or the time budget) at the current speed.
+        run_eta_seconds: f64,
+    },
+    /// An epoch finished and was validated.
+    Epoch {
+        log: EpochLog,
+        improved: bool,
+    },
+    /// A file was written.
+    Saved {
+        path: PathBuf,
+    },
+    Finished(TrainOutcome),
+}
+
+/// The result of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainOutcome {
+    pub model_dir: PathBuf,
+    pub best_validation_loss: f64,
+    pub best_epoch: usize,
+    pub epochs_run: usize,
+    pub stopped: StopReason,
+}
+
+/// Training state saved after every epoch and on cancel.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ResumeState {
+    card: ModelCard,
+    data_fingerprint: u64,
+    /// 0-based epoch in progress.
+    epoch: usize,
+    /// Batches of that epoch already trained.
+    batches_done: usize,
+    learning_rate: f64,
+    stale_epochs: usize,
+    elapsed_seconds: f64,
+    has_best: bool,
+}
+
+/// One song's tokens, ready for windowing.
+struct EncodedSong {
+    name: String,
+    ids: Vec<u16>,
+    /// Index into the songs given to [`train`].
+    source: usize,
+}
+
+/// Prepared data: windows for training and validation and the summary for the card.
+struct Prepared {
+    train: Vec<Vec<u16>>,
+    validation: Vec<Vec<u16>>,
+    summary: DataSummary,
+    fingerprint: u64,
+    index: OriginalityIndex,
+}
+
+fn is_validation(name: &str, percent: u32) -> bool {
+    (fnv1a(name.as_bytes()) % 100) < percent as u64
+}
+
+fn prepare(
+    vocab: &Vocab,
+    songs: &[(String, LeadSheet)],
+    config: &TrainConfig,
+) -> Result<Prepared, ModelError> {
+    let mut summary = DataSummary {
+        songs: songs.len(),
+        ..DataSummary::default()
+    };
+    let mut encoded = Vec::new();
+    let mut tempos = Vec::new();
+    for (source, (name, sheet)) in songs.iter().enumerate() {
+        match encode(vocab, sheet) {
+            Ok(ids) => {
+                *summary.keys.entry(sheet.key.to_string()).or_default() += 1;
+                *summary.meters.entry(sheet.meter().to_string()).or_default() += 1;
+                summary.bars += sheet.bar_count();
+                tempos.push(sheet.tempo.bpm());
+                encoded.push(EncodedSong {
+                    name: name.clone(),
+                    ids,
+                    source,
+                });
+            }
+            Err(e) => summary.skipped.push((name.clone(), e.to_string())),
+        }
+    }
+    if encoded.len() < 2 {
+        return Err(ModelError::NoData(format!(
+            "{} usable songs; training needs at least 2 (one for validation)",
+            encoded.len()
+        )));
+    }
+    tempos.sort_by(|a, b| a.total_cmp(b));
+    summary.median_tempo_bpm = tempos[tempos.len() / 2];
+    let mut val_flags: Vec<bool> = encoded
+        .iter()
+        .map(|s| is_validation(&s.name, config.validation_percent))
+        .collect();
+    if !val_flags.iter().any(|&v| v) {
+        let pick = (0..encoded.len())
+            .min_by_key(|&i| fnv1a(encoded[i].name.as_bytes()) % 100)
+            .unwrap_or(0);
+        val_flags[pick] = true;
+    }
+    if val_flags.iter().all(|&v| v) {
+        val_flags[0] = false;
+    }
+    let mut fingerprint_text = String::new();
+    let mut train = Vec::new();
+    let mut validation = Vec::new();
+    for (song, is_val) in encoded.iter().zip(&val_flags) {
+        fingerprint_text.push_str(&format!("{}:{}:{};", song.name, song.ids.len(), is_val));
+        let windows = windows(vocab, &song.ids, config.seq_len);
+        if *is_val {
+            summary.validation_songs.push(song.name.clone());
+            summary.validation_tokens += windows.iter().map(|w| w.len() - 1).sum::<usize>();
+            validation.extend(windows);
+        } else {
+            summary.train_songs += 1;
+            summary.train_tokens += windows.iter().map(|w| w.len() - 1).sum::<usize>();
+            train.extend(windows);
+        }
+    }
+    // The guard covers every song of the folder, validation songs included.
+    let index = OriginalityIndex::build(encoded.iter().map(|s| &songs[s.source].1));
+    Ok(Prepared {
+        train,
+        validation,
+        summary,
+        fingerprint: fnv1a(fingerprint_text.as_bytes()),
+        index,
+    })
+}
+
+/// Cuts a song's tokens into windows that start at sections (see the module doc). Inside a
+/// section longer than a window, a window may start at a bar line; it then repeats the
+/// section's header (`Section SectionLen`) after the song header.
+fn windows(vocab: &Vocab, ids: &[u16], seq_len: usize) -> Vec<Vec<u16>> {
+    if ids.len() < 4 {
+        return Vec::new();
+    }
+    let mut meter_at = Vec::with_capacity(ids.len());
+    let mut section_at = Vec::with_capacity(ids.len());
+    let mut meter = ids[2];
+    let mut section: Option<usize> = None;
+    let mut section_starts = Vec::new();
+    let mut bar_starts = Vec::new();
+    for (i, &id) in ids.iter().enumerate() {
+        match vocab.token(id) {
+            Token::Meter(_) => meter = id,
+            Token::Section(_) => {
+                section_starts.push(i);
+                section = Some(i);
+            }
+            Token::Bar => bar_starts.push(i),
+            _ => {}
+        }
+        meter_at.push(meter);
+        section_at.push(section);
+    }
+    let Some(&first) = section_starts.first() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut current = first;
+    loop {
+        let mut window = vec![ids[0], ids[1], meter_at[current]];
+        if !section_starts.contains(&current)
+            && let Some(s) = section_at[current]
+        {
+            window.extend_from_slice(&ids[s..s + 2]);
+        }
+        let span = seq_len + 1 - window.len().min(seq_len);
+        let end = (current + span).min(ids.len());
+        window.extend_from_slice(&ids[current..end]);
+        out.push(window);
+        if end >= ids.len() {
+            break;
+        }
+        let reach = current + span;
+        let in_reach = |starts: &[usize]| {
+            starts
+                .iter()
+                .rev()
+                .copied()
+                .find(|&s| s > current && s <= reach)
+        };
+        let next = in_reach(&section_starts)
+            .or_else(|| in_reach(&bar_starts))
+            .or_else(|| bar_starts.iter().copied().find(|&s| s > current));
+        match next {
+            Some(s) => current = s,
+            None => break,
+        }
+    }
+    out
+}
+
+/// `[batch, time]` input and target tensors for a batch of windows, padded with `Pad` (id 0).
+fn batch_tensors(windows: &[&Vec<u16>], device: Device) -> (Tensor, Tensor, usize) {
+    let t = windows.iter().map(|w| w.len() - 1).max().unwrap_or(1);
+    let mut input = vec![0i64; windows.len() * t];
+    let mut target = vec![0i64; windows.len() * t];
+    let mut tokens = 0;
+    for (b, w) in windows.iter().enumerate() {
+        for i in 0..w.len() - 1 {
+            input[b * t + i] = w[i] as i64;
+            target[b * t + i] = w[i + 1] as i64;
+        }
+        tokens += w.len() - 1;
+    }
+    let shape = [windows.len() as i64, t as i64];
+    (
+        Tensor::from_slice(&input).view(shape).to_device(device),
+        Tensor::from_slice(&target).view(shape).to_device(device),
+        tokens,
+    )
+}
+
+fn batch_loss(net: &Network, windows: &[&Vec<u16>], train: bool) -> (Tensor, usize) {
+    let (input, target, tokens) = batch_tensors(windows, net.device());
+    let logits = net.forward(&input, train);
+    let v = net.config.vocab_size as i64;
+    let loss = logits.view([-1, v]).cross_entropy_loss::<Tensor>(
+        &target.view([-1]),
+        None,
+        Reduction::Mean,
+        0,
+        0.0,
+    );
+    (loss, tokens)
+}
+
+/// Mean cross-entropy per token (nats) over windows, without dropout or gradients.
+pub fn evaluate_windows(net: &Network, windows: &[Vec<u16>], batch_size: usize) -> f64 {
+    let mut total = 0.0;
+    let mut count = 0usize;
+    tch::no_grad(|| {
+        let refs: Vec<&Vec<u16>> = windows.iter().collect();
+        for chunk in refs.chunks(batch_size.max(1)) {
+            let (loss, tokens) = batch_loss(net, chunk, false);
+            total += loss.double_value(&[]) * tokens as f64;
+            count += tokens;
+        }
+    });
+    if count == 0 {
+        f64::NAN
+    } else {
+        total / count as f64
+    }
+}
+
+fn device_name(device: Device) -> String {
+    match device {
+        Device::Cuda(i) => format!("cuda:{i}"),
+        _ => format!("cpu ({} threads)", tch::get_num_threads()),
+    }
+}
+
+fn send(events: &Sender<TrainEvent>, event: TrainEvent) {
+    // The receiver may have gone away (a closed window); training goes on regardless.
+    let _ = events.send(event);
+}
+
+/// What the run starts from.
+struct Start {
+    vocab: Vocab,
+    network: NetworkConfig,
+    weights: Option<PathBuf>,
+    base_index: Option<OriginalityIndex>,
+    resume: Option<ResumeState>,
+}
+
+fn start_point(config: &TrainConfig) -> Result<Start, ModelError> {
+    let out = ModelDir::new(&config.out_dir);
+    if config.resume {
+        let path = out.resume();
+        let text = std::fs::read(&path).map_err(|e| {
+            ModelError::checkpoint(
+                &path,
+                format!("nothing to resume ({e}); start without --resume"),
+            )
+        })?;
+        let state: ResumeState = serde_json::from_slice(&text)
+            .map_err(|e| ModelError::checkpoint(&path, format!("not a resume state: {e}")))?;
+        let base_index = OriginalityIndex::load(&out.originality()).ok();
+        return Ok(Start {
+            vocab: Vocab::from_names(&state.card.vocab)?,
+            network: state.card.network,
+            weights: Some(out.resume_weights()),
+            base_index,
+            resume: Some(state),
+        });
+    }
+    if let Some(base) = &config.from {
+        let card = ModelCard::load(base)?;
+        let base_dir = ModelDir::new(base);
+        return Ok(Start {
+            vocab: Vocab::from_names(&card.vocab)?,
+            network: card.network,
+            weights: Some(base_dir.weights()),
+            base_index: Some(OriginalityIndex::load(&base_dir.originality())?),
+            resume: None,
+        });
+    }
+    let vocab = Vocab::standard();
+    let network = NetworkConfig {
+        vocab_size: vocab.len(),
+        embed: config.embed,
+        hidden: config.hidden,
+        layers: config.layers,
+        dropout: config.dropout,
+    };
+    Ok(Start {
+        vocab,
+        network,
+        weights: None,
+        base_index: None,
+        resume: None,
+    })
+}
+
+/// Trains a model on named lead sheets and writes it to `config.out_dir`.
+///
+/// Progress goes to `events`; setting `cancel` stops after the current batch, saves a resumable
+/// state (and a usable model if none was saved yet) and returns with [`StopReason::Cancelled`].
+pub fn train(
+    config: TrainConfig,
+    songs: Vec<(String, LeadSheet)>,
+    events: Sender<TrainEvent>,
+    cancel: Arc<AtomicBool>,
+) -> Result<TrainOutcome, ModelError> {
+    let started = Instant::now();
+    let out = ModelDir::new(&config.out_dir);
+    std::fs::create_dir_all(&config.out_dir).map_err(|e| ModelError::io(&config.out_dir, e))?;
+    let start = start_point(&config)?;
+    let vocab = &start.vocab;
+    let mut data = prepare(vocab, &songs, &config)?;
+    drop(songs);
+    if let Some(base) = &start.base_index {
+        data.index.merge(base);
+    }
+    if let Some(state) = &start.resume
+        && state.data_fingerprint != data.fingerprint
+    {
+        return Err(ModelError::Request(format!(
+            "the songs differ from the run saved in {}: resume needs the same folder",
+            config.out_dir.display()
+        )));
+    }
+    let device = if config.allow_cuda {
+        Device::cuda_if_available()
+    } else {
+        Device::Cpu
+    };
+    tch::manual_seed(config.seed as i64);
+    let mut net = Network::new(start.network, device);
+    if let Some(weights) = &start.weights {
+        net.load(weights)?;
+    }
+    let settings = TrainSettings {
+        seq_len: config.seq_len,
+        batch_size: config.batch_size,
+        learning_rate: config.learning_rate,
+        patience: config.patience,
+        validation_percent: config.validation_percent,
+        seed: config.seed,
+    };
+    let mut summary = data.summary.clone();
+    summary.fine_tuned_from = config.from.as_ref().map(|p| p.display().to_string());
+    let mut state = match start.resume {
+        Some(state) => state,
+        None => ResumeState {
+            card: ModelCard {
+                format: FORMAT.into(),
+                format_version: FORMAT_VERSION,
+                vocab: vocab.names(),
+                network: start.network,
+                training: settings,
+                data: summary,
+                metrics: Metrics {
+                    best_validation_loss: f64::INFINITY,
+                    device: device_name(device),
+                    ..Metrics::default()
+                },
+                loss_log: Vec::new(),
+                originality_windows: data.index.len(),
+            },
+            data_fingerprint: data.fingerprint,
+            epoch: 0,
+            batches_done: 0,
+            learning_rate: config.learning_rate,
+            stale_epochs: 0,
+            elapsed_seconds: 0.0,
+            has_best: false,
+        },
+    };
+    let elapsed_before = state.elapsed_seconds;
+    let batch_size = config.batch_size.max(1);
+    let batches = data.train.len().div_ceil(batch_size);
+    send(
+        &events,
+        TrainEvent::Prepared {
+            train_songs: state.card.data.train_songs,
+            validation_songs: state.card.data.validation_songs.len(),
+            skipped: state.card.data.skipped.clone(),
+            train_tokens: state.card.data.train_tokens,
+            validation_tokens: state.card.data.validation_tokens,
+            parameters: start.network.parameters(),
+            device: device_name(device),
+            batches_per_epoch: batches,
+            first_epoch: state.epoch + 1,
+        },
+    );
+    if !state.has_best {
+        data.index.save(&out.originality())?;
+    }
+    let mut opt = nn::Adam::default()
+        .build(&net.vs, state.learning_rate)
+        .map_err(ModelError::from)?;
+    let mut stopped = StopReason::MaxEpochs;
+    let mut trained_tokens_total = 0usize;
+    let mut train_seconds_total = 0.0f64;
+    'epochs: while state.epoch < config.max_epochs {
+        let mut order: Vec<usize> = (0..data.train.len()).collect();
+        Rng::new(config.seed ^ (state.epoch as u64).wrapping_mul(0x9E37_79B9)).shuffle(&mut order);
+        let epoch_start = Instant::now();
+        let mut epoch_loss = 0.0;
+        let mut epoch_tokens = 0usize;
+        let mut last_progress = Instant::now();
+        for b in state.batches_done..batches {
+            if cancel.load(Ordering::SeqCst) {
+                stopped = StopReason::Cancelled;
+                state.batches_done = b;
+                break 'epochs;
+            }
+            if config.time_budget.is_some_and(|budget| {
+                elapsed_before + started.elapsed().as_secs_f64() >= budget.as_secs_f64()
+            }) {
+                stopped = StopReason::TimeBudget;
+                state.batches_done = b;
+                break 'epochs;
+            }
+            let chunk: Vec<&Vec<u16>> = order
+                [b * batch_size..((b + 1) * batch_size).min(order.len())]
+                .iter()
+                .map(|&i| &data.train[i])
+                .collect();
+            let (loss, tokens) = batch_loss(&net, &chunk, true);
+            opt.backward_step_clip_norm(&loss, 1.0);
+            let loss_value = loss.double_value(&[]);
+            epoch_loss += loss_value * tokens as f64;
+            epoch_tokens += tokens;
+            let seconds = epoch_start.elapsed().as_secs_f64();
+            if last_progress.elapsed() >= config.progress_interval || b + 1 == batches {
+                last_progress = Instant::now();
+                let done = b + 1 - state.batches_done;
+                let per_batch = seconds / done.max(1) as f64;
+                let epoch_eta = per_batch * (batches - b - 1) as f64;
+                let epochs_left = config.max_epochs.saturating_sub(state.epoch + 1) as f64;
+                let mut run_eta = epoch_eta + epochs_left * per_batch * batches as f64;
+                if let Some(budget) = config.time_budget {
+                    let left =
+                        budget.as_secs_f64() - elapsed_before - started.elapsed().as_secs_f64();
+                    run_eta = run_eta.min(left.max(0.0));
+                }
+                send(
+                    &events,
+                    TrainEvent::Progress {
+                        epoch: state.epoch + 1,
+                        batch: b + 1,
+                        batches,
+                        loss: loss_value,
+                        tokens_per_second: epoch_tokens as f64 / seconds.max(1e-9),
+                        epoch_eta_seconds: epoch_eta,
+                        run_eta_seconds: run_eta,
+                    },
+                );
+            }
+        }
+        let train_seconds = epoch_start.elapsed().as_secs_f64();
+        trained_tokens_total += epoch_tokens;
+        train_seconds_total += train_seconds;
+        let validation_loss = evaluate_windows(&net, &data.validation, batch_size * 2);
+        let log = EpochLog {
+            epoch: state.epoch + 1,
+            train_loss: epoch_loss / epoch_tokens.max(1) as f64,
+            validation_loss,
+            learning_rate: state.learning_rate,
+            seconds: epoch_start.elapsed().as_secs_f64(),
+            tokens_per_second: epoch_tokens as f64 / train_seconds.max(1e-9),
+        };
+        let improved = validation_loss < state.card.metrics.best_validation_loss;
+        state.card.loss_log.push(log.clone());
+        state.card.metrics.epochs_run = state.epoch + 1;
+        state.card.metrics.tokens_per_second =
+            trained_tokens_total as f64 / train_seconds_total.max(1e-9);
+        state.card.metrics.training_seconds = elapsed_before + started.elapsed().as_secs_f64();
+        send(&events, TrainEvent::Epoch { log, improved });
+        if improved {
+            state.stale_epochs = 0;
+            state.card.metrics.best_validation_loss = validation_loss;
+            state.card.metrics.best_epoch = state.epoch + 1;
+            state.card.metrics.validation_bits_per_token = validation_loss / std::f64::consts::LN_2;
+            save_model(&net, &state.card, &out, &events)?;
+            state.has_best = true;
+        } else {
+            state.stale_epochs += 1;
+            state.learning_rate *= 0.5;
+            opt.set_lr(state.learning_rate);
+        }
+        state.epoch += 1;
+        state.batches_done = 0;
+        state.elapsed_seconds = elapsed_before + started.elapsed().as_secs_f64();
+        save_resume(&net, &state, &out, &events)?;
+        if state.stale_epochs >= config.patience {
+            stopped = StopReason::EarlyStopping;
+            break;
+        }
+    }
+    state.elapsed_seconds = elapsed_before + started.elapsed().as_secs_f64();
+    if matches!(stopped, StopReason::Cancelled | StopReason::TimeBudget) {
+        save_resume(&net, &state, &out, &events)?;
+        if !state.has_best {
+            let validation_loss = evaluate_windows(&net, &data.validation, batch_size * 2);
+            state.card.metrics.best_validation_loss = validation_loss;
+            state.card.metrics.validation_bits_per_token = validation_loss / std::f64::consts::LN_2;
+            save_model(&net, &state.card, &out, &events)?;
+        }
+    }
+    state.card.metrics.stopped_because = stopped.describe().into();
+    state.card.metrics.training_seconds = state.elapsed_seconds;
+    state.card.save(&config.out_dir)?;
+    let outcome = TrainOutcome {
+        model_dir: config.out_dir.clone(),
+        best_validation_loss: state.card.metrics.best_validation_loss,
+        best_epoch: state.card.metrics.best_epoch,
+        epochs_run: state.card.metrics.epochs_run,
+        stopped,
+    };
+    send(&events, TrainEvent::Finished(outcome.clone()));
+    Ok(outcome)
+}
+
+fn save_model(
+    net: &Network,
+    card: &ModelCard,
+    out: &ModelDir,
+    events: &Sender<TrainEvent>,
+) -> Result<(), ModelError> {
+    net.save(&out.weights())?;
+    card.save(&out.dir)?;
+    send(
+        events,
+        TrainEvent::Saved {
+            path: out.weights(),
+        },
+    );
+    Ok(())
+}
+
+fn save_resume(
+    net: &Network,
+    state: &ResumeState,
+    out: &ModelDir,
+    events: &Sender<TrainEvent>,
+) -> Result<(), ModelError> {
+    net.save(&out.resume_weights())?;
+    let json = serde_json::to_vec_pretty(state)
+        .map_err(|e| ModelError::Internal(format!("resume state to JSON: {e}")))?;
+    write_atomic(&out.resume(), &json)?;
+    send(events, TrainEvent::Saved { path: out.resume() });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::music::{Bar, Key, Meter, Note, Pitch, PitchClass, Section, SectionKind, Tempo};
+
+    fn long_song() -> LeadSheet {
+        let bar = |p: u8| {
+            let mut b = Bar::new(Meter::FOUR_FOUR);
+            b.chords.push(crate::music::ChordChange {
+                position: 0,
+                chord: Some("C".parse().unwrap()),
+            });
+            b.melody = (0..4)
+                .map(|i| Note {
+                    onset: i * 12,
+                    duration: 12,
+                    pitch: Pitch(60 + p + i as u8),
+                    velocity: 90,
+                })
+                .collect();
+            b
+        };
+        LeadSheet {
+            title: "long".into(),
+            key: Key::major(PitchClass::new(0)),
+            tempo: Tempo::new(100.0).unwrap(),
+            sections: vec![
+                Section::new(SectionKind::Verse, (0..20).map(bar).collect()),
+                Section::new(SectionKind::Chorus, (0..4).map(bar).collect()),
+            ],
+        }
+    }
+
+    #[test]
+    fn windows_cover_every_token_and_start_like_a_prompt() {
+        let vocab = Vocab::standard();
+        let ids = encode(&vocab, &long_song()).unwrap();
+        let ws = windows(&vocab, &ids, 64);
+        assert!(ws.len() > 5, "{}", ws.len());
+        for w in &ws {
+            assert!(w.len() <= 65);
+            assert_eq!(vocab.token(w[0]), Token::Bos);
+            assert!(matches!(vocab.token(w[3]), Token::Section(_)));
+            assert!(matches!(vocab.token(w[4]), Token::SectionLen(_)));
+        }
+        // The last window reaches the end of the song.
+        assert_eq!(ws.last().unwrap().last(), ids.last());
+        // Overlap stays bounded: at most about twice the song's tokens.
+        let total: usize = ws.iter().map(|w| w.len()).sum();
+        assert!(total < ids.len() * 2, "{total} vs {}", ids.len());
+    }
+}
