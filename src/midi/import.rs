@@ -91,13 +91,7 @@ pub struct FolderImport {
 /// A missing or unreadable `dir` is an error. Files are imported on every core.
 pub fn import_folder(dir: &Path) -> Result<FolderImport, MidiError> {
     let mut result = FolderImport::default();
-    let mut files = Vec::new();
-    let top = std::fs::read_dir(dir).map_err(|reason| MidiError::Io {
-        path: dir.to_path_buf(),
-        reason,
-    })?;
-    collect_midi_files(top, &mut files, &mut result.skipped);
-    files.sort();
+    let files = midi_files_under(dir, &mut result.skipped)?;
     let outcomes = import_in_parallel(&files);
     for (path, outcome) in files.into_iter().zip(outcomes) {
         match outcome {
@@ -107,6 +101,22 @@ pub fn import_folder(dir: &Path) -> Result<FolderImport, MidiError> {
     }
     result.skipped.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(result)
+}
+
+/// Every `*.mid` / `*.midi` file under `dir`, recursively, sorted; folders that cannot be read
+/// are added to `skipped` with the reason. A missing or unreadable `dir` is an error.
+pub(crate) fn midi_files_under(
+    dir: &Path,
+    skipped: &mut Vec<(PathBuf, String)>,
+) -> Result<Vec<PathBuf>, MidiError> {
+    let top = std::fs::read_dir(dir).map_err(|reason| MidiError::Io {
+        path: dir.to_path_buf(),
+        reason,
+    })?;
+    let mut files = Vec::new();
+    collect_midi_files(top, &mut files, skipped);
+    files.sort();
+    Ok(files)
 }
 
 /// Imports files on every core (the order of the results is the order of `files`).

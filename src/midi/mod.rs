@@ -1,6 +1,7 @@
 //! MIDI files in and out: read any standard MIDI file into a lead sheet, and write lead sheets
 //! and ideas back as files a DAW opens.
 
+pub mod bench;
 pub mod chords;
 pub mod grid;
 pub mod import;
