@@ -51,9 +51,7 @@ pub struct InspectArgs {
 }
 
 pub fn run(args: InspectArgs) -> anyhow::Result<()> {
-    // The error's own text already names the file and the reason; its source chain would
-    // repeat the reason.
-    let imported = import_file(&args.file).map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    let imported = import_file(&args.file)?;
     let view = SheetView::of(&imported.sheet);
     if args.json {
         let text = serde_json::to_string_pretty(&view).context("writing the lead sheet as JSON")?;

@@ -211,7 +211,9 @@ fn observe(
         .collect()
 }
 
-/// One chord hypothesis with its precomputed log-probabilities, by interval above its root.
+/// One chord hypothesis with its precomputed log-probabilities, by pitch class (the template's
+/// intervals above the root turned to the pitch classes of this root, so scoring a frame needs
+/// no index arithmetic).
 #[derive(Debug, Clone)]
 struct ChordModel {
     chord: ChordSymbol,
@@ -226,10 +228,7 @@ impl ChordModel {
         for quality in ChordQuality::ALL {
             let template = Self::template(quality, tuning);
             for root in 0..12 {
-                out.push(ChordModel {
-                    chord: ChordSymbol::new(PitchClass::new(root), quality),
-                    ..template.clone()
-                });
+                out.push(template.on_root(root));
             }
         }
         out
@@ -265,15 +264,27 @@ impl ChordModel {
         }
     }
 
+    /// The template (on C) moved to `root`: the weights of interval `i` go to pitch class `root + i`.
+    fn on_root(&self, root: u8) -> ChordModel {
+        let by_pitch_class = |by_interval: &[f64; 12]| {
+            std::array::from_fn(|pc| by_interval[(pc + 12 - root as usize) % 12])
+        };
+        ChordModel {
+            chord: ChordSymbol::new(PitchClass::new(root as i32), self.chord.quality),
+            tone_log: by_pitch_class(&self.tone_log),
+            bass_log: by_pitch_class(&self.bass_log),
+            prior: self.prior,
+        }
+    }
+
     /// Log-likelihood of one frame (without the silence case).
     fn score(&self, observation: &Observation, tuning: &Tuning) -> f64 {
-        let root = self.chord.root.index() as usize;
         let tones: f64 = (0..12)
-            .map(|pc| observation.profile[pc] * self.tone_log[(pc + 12 - root) % 12])
+            .map(|pc| observation.profile[pc] * self.tone_log[pc])
             .sum();
-        let bass = observation.bass.map_or(0.0, |b| {
-            tuning.bass_weight * self.bass_log[(b as usize + 12 - root) % 12]
-        });
+        let bass = observation
+            .bass
+            .map_or(0.0, |b| tuning.bass_weight * self.bass_log[b as usize]);
         tones + bass + self.prior
     }
 }

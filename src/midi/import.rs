@@ -52,23 +52,23 @@ pub fn import_file(path: &Path) -> Result<Imported, MidiError> {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    import_bytes(&bytes, &stem).map_err(|source| MidiError::File {
+    import_bytes(&bytes, &stem).map_err(|reason| MidiError::File {
         path: path.to_path_buf(),
-        source: Box::new(source),
+        reason: Box::new(reason),
     })
 }
 
 /// Reads a file's bytes, refusing files over [`MAX_FILE_BYTES`].
 fn read_bounded(path: &Path) -> Result<Vec<u8>, MidiError> {
-    let io_error = |source| MidiError::Io {
+    let io_error = |reason| MidiError::Io {
         path: path.to_path_buf(),
-        source,
+        reason,
     };
     let size = std::fs::metadata(path).map_err(io_error)?.len();
     if size > MAX_FILE_BYTES {
         return Err(MidiError::File {
             path: path.to_path_buf(),
-            source: Box::new(MidiError::Unsupported(format!(
+            reason: Box::new(MidiError::Unsupported(format!(
                 "the file is {} MiB; MIDI songs above {} MiB are not imported",
                 size / (1024 * 1024),
                 MAX_FILE_BYTES / (1024 * 1024)
@@ -91,13 +91,7 @@ pub struct FolderImport {
 /// A missing or unreadable `dir` is an error. Files are imported on every core.
 pub fn import_folder(dir: &Path) -> Result<FolderImport, MidiError> {
     let mut result = FolderImport::default();
-    let mut files = Vec::new();
-    let top = std::fs::read_dir(dir).map_err(|source| MidiError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    collect_midi_files(top, &mut files, &mut result.skipped);
-    files.sort();
+    let files = midi_files_under(dir, &mut result.skipped)?;
     let outcomes = import_in_parallel(&files);
     for (path, outcome) in files.into_iter().zip(outcomes) {
         match outcome {
@@ -107,6 +101,22 @@ pub fn import_folder(dir: &Path) -> Result<FolderImport, MidiError> {
     }
     result.skipped.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(result)
+}
+
+/// Every `*.mid` / `*.midi` file under `dir`, recursively, sorted; folders that cannot be read
+/// are added to `skipped` with the reason. A missing or unreadable `dir` is an error.
+pub(crate) fn midi_files_under(
+    dir: &Path,
+    skipped: &mut Vec<(PathBuf, String)>,
+) -> Result<Vec<PathBuf>, MidiError> {
+    let top = std::fs::read_dir(dir).map_err(|reason| MidiError::Io {
+        path: dir.to_path_buf(),
+        reason,
+    })?;
+    let mut files = Vec::new();
+    collect_midi_files(top, &mut files, skipped);
+    files.sort();
+    Ok(files)
 }
 
 /// Imports files on every core (the order of the results is the order of `files`).
@@ -149,8 +159,8 @@ fn import_in_parallel(files: &[PathBuf]) -> Vec<Result<LeadSheet, MidiError>> {
 /// An error's message without the file name (the caller shows the path beside it).
 fn reason(error: MidiError) -> String {
     match error {
-        MidiError::File { source, .. } => source.to_string(),
-        MidiError::Io { source, .. } => source.to_string(),
+        MidiError::File { reason, .. } => reason.to_string(),
+        MidiError::Io { reason, .. } => reason.to_string(),
         other => other.to_string(),
     }
 }

@@ -143,11 +143,11 @@ pub fn write_lead_sheet(
 ) -> Result<(), MidiError> {
     let bytes = lead_sheet_to_smf_bytes(sheet, options).map_err(|e| MidiError::File {
         path: path.to_path_buf(),
-        source: Box::new(e),
+        reason: Box::new(e),
     })?;
-    write_atomically(path, &bytes).map_err(|source| MidiError::Io {
+    write_atomically(path, &bytes).map_err(|reason| MidiError::Io {
         path: path.to_path_buf(),
-        source,
+        reason,
     })
 }
 
