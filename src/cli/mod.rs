@@ -2,6 +2,7 @@
 //! `Args` struct (clap) and a `run` function; this module only dispatches.
 
 pub mod bench;
+pub mod eval;
 pub mod generate;
 pub mod inspect;
 pub mod play;
@@ -33,6 +34,8 @@ pub enum Command {
     Train(train::TrainArgs),
     /// Write one verse+chorus idea to a MIDI file.
     Generate(generate::GenerateArgs),
+    /// Measure a model beside real songs: likelihood, n-gram baseline, metrics of generated ideas.
+    Eval(eval::EvalArgs),
     /// Measure generation and training speed.
     Bench(bench::BenchArgs),
 }
@@ -51,5 +54,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Train(args)) => train::run(args),
         Some(Command::Generate(args)) => generate::run(args),
         Some(Command::Bench(args)) => bench::run(args),
+        Some(Command::Eval(args)) => eval::run(args),
     }
 }

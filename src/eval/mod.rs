@@ -5,10 +5,12 @@
 //! [`table`] prints sets side by side.
 
 pub mod metrics;
+pub mod ngram;
 pub mod table;
 
 pub use metrics::{
     BAR_DISTANCES, DistanceSimilarity, IdeaMetrics, LONG_RUN, SetMetrics, bar_similarity,
     copied_bars, measure, measure_idea, summarize,
 };
+pub use ngram::NGramModel;
 pub use table::table;

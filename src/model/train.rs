@@ -203,7 +203,9 @@ struct Prepared {
     index: OriginalityIndex,
 }
 
-fn is_validation(name: &str, percent: u32) -> bool {
+/// Whether training holds the song named `name` out for validation (a stable hash of the name;
+/// `prepare` then makes sure both sides have a song). `songsketch eval` uses the same split.
+pub fn is_validation(name: &str, percent: u32) -> bool {
     (fnv1a(name.as_bytes()) % 100) < percent as u64
 }
 
