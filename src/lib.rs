@@ -4,5 +4,8 @@
 //! and back: tokens → lead sheet → [`music::Idea`] → piano roll, player, MIDI file.
 
 pub mod cli;
+pub mod library;
 pub mod midi;
 pub mod music;
+pub mod ui;
+pub mod worker;
