@@ -71,8 +71,7 @@ impl LibraryPanel {
         let mut action = None;
         let selected = self.selected == Some(kept.id);
         ui.horizontal(|ui| {
-            let handle = ui
-                .add(egui::Label::new("⠿").sense(egui::Sense::drag()))
+            let handle = drag_handle(ui)
                 .on_hover_cursor(egui::CursorIcon::Grab)
                 .on_hover_text(DRAG_HANDLE_HINT);
             if handle.drag_started() {
@@ -129,4 +128,24 @@ impl LibraryPanel {
         });
         action
     }
+}
+
+/// A grip of six dots that can be dragged; painted, so it needs no symbol font.
+fn drag_handle(ui: &mut egui::Ui) -> egui::Response {
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(12.0, 18.0), egui::Sense::drag());
+    let color = if response.hovered() {
+        ui.visuals().strong_text_color()
+    } else {
+        ui.visuals().weak_text_color()
+    };
+    for column in [-2.5, 2.5] {
+        for row in [-5.0, 0.0, 5.0] {
+            let centre = rect.center() + egui::vec2(column, row);
+            ui.painter().circle_filled(centre, 1.4, color);
+        }
+    }
+    response.widget_info(|| {
+        egui::WidgetInfo::labeled(egui::accesskit::Role::Button, true, "Drag handle")
+    });
+    response
 }

@@ -389,6 +389,7 @@ impl SongsketchApp {
                         Some(previous) => format!(" “{}” stays in use.", previous.name),
                         None => " No model is loaded, so there are no ideas yet.".into(),
                     };
+                    self.status.activity = "No new model loaded.".into();
                     self.status.error = Some(format!(
                         "Could not load the model “{}”: {error}.{keeps}",
                         model.name
@@ -527,7 +528,7 @@ impl SongsketchApp {
             ui.separator();
             ui.toggle_value(&mut self.settings.show_library, "Library");
             ui.toggle_value(&mut self.retrain.open, "Retrain…");
-            egui::widgets::global_theme_preference_switch(ui);
+            theme_ui(ui);
         });
         ui.horizontal_wrapped(|ui| {
             let before = self.settings.generate.clone();
@@ -542,7 +543,7 @@ impl SongsketchApp {
     }
 
     fn output_ui(&mut self, ui: &mut egui::Ui) {
-        ui.label("Output");
+        let output_label = ui.label("Output");
         let shown = self
             .settings
             .output
@@ -551,7 +552,7 @@ impl SongsketchApp {
             .or_else(|| self.outputs.first().cloned())
             .unwrap_or_else(|| "none found".into());
         let mut chosen = None;
-        egui::ComboBox::from_id_salt("output")
+        let output_menu = egui::ComboBox::from_id_salt("output")
             .selected_text(shown)
             .width(180.0)
             .show_ui(ui, |ui| {
@@ -571,6 +572,7 @@ impl SongsketchApp {
                     );
                 }
             });
+        output_menu.response.labelled_by(output_label.id);
         if let Some(output) = chosen {
             match self.player.select_output(&output) {
                 Ok(()) => self.settings.output = Some(output),
@@ -597,12 +599,12 @@ impl SongsketchApp {
                     Part::ChorusForVerse => "New chorus for this verse",
                 };
                 if ui.add_enabled(has_idea, egui::Button::new(label)).clicked()
-                    && let Some(current) = &self.current
+                    && let Some(idea) = self.current.as_ref().map(|c| c.idea.clone())
                 {
                     self.stop();
                     self.waiting_for_idea = true;
                     self.send(Request::Regenerate {
-                        idea: Box::new(current.idea.clone()),
+                        idea: Box::new(idea),
                         part,
                     });
                 }
@@ -855,11 +857,11 @@ pub fn selectable_keys() -> Vec<Key> {
 
 /// The generation settings: key, tempo, temperature, bars per section.
 fn settings_ui(ui: &mut egui::Ui, settings: &mut GenerateSettings) {
-    ui.label("Key");
+    let key_label = ui.label("Key");
     let shown = settings
         .key
         .map_or_else(|| "Auto".to_string(), |key| key.to_string());
-    egui::ComboBox::from_id_salt("key")
+    let key_menu = egui::ComboBox::from_id_salt("key")
         .selected_text(shown)
         .width(64.0)
         .height(400.0)
@@ -869,22 +871,52 @@ fn settings_ui(ui: &mut egui::Ui, settings: &mut GenerateSettings) {
                 ui.selectable_value(&mut settings.key, Some(key), key.to_string());
             }
         });
-    ui.label("Tempo");
+    key_menu.response.labelled_by(key_label.id);
+    let tempo_label = ui.label("Tempo");
     ui.add(
         egui::DragValue::new(&mut settings.tempo_bpm)
             .range(40.0..=220.0)
             .speed(0.5)
             .fixed_decimals(0)
             .suffix(" bpm"),
-    );
+    )
+    .labelled_by(tempo_label.id);
     ui.separator();
-    ui.label("Safe");
+    let safe = ui.label("Safe");
     ui.add(egui::Slider::new(&mut settings.temperature, 0.5..=1.5).show_value(false))
+        .labelled_by(safe.id)
         .on_hover_text("Left: ideas close to what the model knows. Right: more surprising ideas.");
     ui.label("Adventurous");
     ui.separator();
     ui.label("Bars per section");
     for bars in [4, 8, 16] {
         ui.selectable_value(&mut settings.bars_per_section, bars, bars.to_string());
+    }
+}
+
+/// Follow the system, dark or light; in words, since the default fonts have no theme icons.
+fn theme_ui(ui: &mut egui::Ui) {
+    let mut preference = ui.ctx().options(|o| o.theme_preference);
+    let label = ui.label("Theme");
+    let name = |p: egui::ThemePreference| match p {
+        egui::ThemePreference::System => "System",
+        egui::ThemePreference::Dark => "Dark",
+        egui::ThemePreference::Light => "Light",
+    };
+    egui::ComboBox::from_id_salt("theme")
+        .selected_text(name(preference))
+        .show_ui(ui, |ui| {
+            for choice in [
+                egui::ThemePreference::System,
+                egui::ThemePreference::Dark,
+                egui::ThemePreference::Light,
+            ] {
+                ui.selectable_value(&mut preference, choice, name(choice));
+            }
+        })
+        .response
+        .labelled_by(label.id);
+    if preference != ui.ctx().options(|o| o.theme_preference) {
+        ui.ctx().set_theme(preference);
     }
 }

@@ -336,7 +336,7 @@ impl PianoRoll {
         let palette = Palette::for_visuals(ui.visuals());
         let painter = ui.painter_at(rect);
         painter.rect_filled(rect, CornerRadius::ZERO, palette.background);
-        let Some(content) = &self.content else {
+        let Some(total) = self.content.as_ref().map(|c| c.total_ticks as f32) else {
             self.layout = None;
             painter.text(
                 rect.center(),
@@ -354,7 +354,6 @@ impl PianoRoll {
             ),
             rect.max,
         );
-        let total = content.total_ticks as f32;
         if self.fit_on_next_frame || self.points_per_tick <= 0.0 {
             self.points_per_tick =
                 (grid.width() / total).clamp(MIN_POINTS_PER_TICK, MAX_POINTS_PER_TICK);
@@ -362,6 +361,9 @@ impl PianoRoll {
             self.fit_on_next_frame = false;
         }
         self.handle_zoom_and_scroll(ui, &response, grid, total);
+        let Some(content) = &self.content else {
+            return response;
+        };
         let (lowest, highest) = content.pitch_range();
         let mut layout = RollLayout {
             rect,

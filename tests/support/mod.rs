@@ -248,12 +248,26 @@ pub struct Pop909Backend {
 
 impl ModelBackend for Pop909Backend {
     fn load(&mut self, _model: &ModelRef) -> anyhow::Result<Box<dyn IdeaEngine>> {
-        let mut songs = Vec::new();
-        for n in 1..=self.count {
-            songs.push(Pop909Song::load(
-                &PathBuf::from(DATASETS).join(format!("pop909/{n:03}")),
-            )?);
-        }
+        let folder = PathBuf::from(DATASETS).join("pop909");
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(&folder)
+            .with_context(|| format!("reading {}", folder.display()))?
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|path| path.is_dir())
+            .collect();
+        dirs.sort();
+        // Songs held back for evaluation are missing; take the first ones that are here.
+        let songs: Vec<Pop909Song> = dirs
+            .iter()
+            .filter_map(|dir| Pop909Song::load(dir).ok())
+            .take(self.count)
+            .collect();
+        anyhow::ensure!(
+            songs.len() == self.count,
+            "fewer than {} POP909 songs in {}",
+            self.count,
+            folder.display()
+        );
         Ok(Box::new(Pop909Engine { songs }))
     }
 
