@@ -499,10 +499,10 @@ pub struct ModelCatalog {
 }
 
 impl ModelCatalog {
-    pub fn new(default_dir: PathBuf, trained_dir: PathBuf) -> Self {
+    pub fn new(default_name: String, default_dir: PathBuf, trained_dir: PathBuf) -> Self {
         ModelCatalog {
             default_model: ModelRef {
-                name: "Default (pop songs)".into(),
+                name: default_name,
                 dir: default_dir,
                 is_default: true,
             },

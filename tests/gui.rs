@@ -22,6 +22,7 @@ fn parts(data_dir: &Path) -> AppParts {
         player: Box::new(NoPlayback),
         data_dir: data_dir.to_path_buf(),
         default_model_dir: data_dir.join("no-model-needed"),
+        default_model_name: "POP909 excerpts (test engine)".into(),
     }
 }
 

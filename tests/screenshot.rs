@@ -123,6 +123,7 @@ fn main() {
         player: Box::new(NoPlayback),
         data_dir: data.path().to_path_buf(),
         default_model_dir: data.path().join("pop909-excerpts"),
+        default_model_name: "POP909 excerpts (test engine, not a model)".into(),
     };
     let result = std::sync::Arc::new(std::sync::Mutex::new(None));
     let result_in_app = std::sync::Arc::clone(&result);

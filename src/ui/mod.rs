@@ -61,6 +61,8 @@ pub struct AppParts {
     pub data_dir: PathBuf,
     /// The shipped model.
     pub default_model_dir: PathBuf,
+    /// What the default model is called in the window.
+    pub default_model_name: String,
 }
 
 /// Options of the window from the command line.
@@ -124,6 +126,7 @@ pub fn run_app(options: AppOptions) -> anyhow::Result<()> {
         player: Box::new(NoPlayback),
         data_dir,
         default_model_dir: find_default_model_dir(),
+        default_model_name: "Default (pop songs)".into(),
     };
     run_with(parts, native_options(options.data_dir.as_deref()))
 }
@@ -203,7 +206,11 @@ impl SongsketchApp {
                 })
                 .ok();
         let library = open_library(&parts.data_dir, &mut status);
-        let catalog = ModelCatalog::new(parts.default_model_dir, parts.data_dir.join("models"));
+        let catalog = ModelCatalog::new(
+            parts.default_model_name,
+            parts.default_model_dir,
+            parts.data_dir.join("models"),
+        );
         let dialog_ctx = ctx.clone();
         let mut app = SongsketchApp {
             worker,

@@ -134,7 +134,7 @@ impl RollContent {
     }
 }
 
-/// Voices a chord between E2 and E4 close to the previous voicing (lowest inversion that moves
+/// Voices a chord low (bass E2–D#3, upper notes from C3) close to the previous voicing (lowest inversion that moves
 /// least), with the bass note below.
 // TODO(export merge): replace with `midi::write::voice_chord` so the roll shows what the file holds.
 fn voice_chord_for_roll(chord: ChordSymbol, previous: &[u8]) -> Vec<u8> {
@@ -142,7 +142,7 @@ fn voice_chord_for_roll(chord: ChordSymbol, previous: &[u8]) -> Vec<u8> {
     let bass = 36 + ((chord.bass_note().index() + 12 - 4) % 12) + 4; // E2..D#3
     let candidates = (0..classes.len()).map(|rotation| {
         let mut pitches = Vec::with_capacity(classes.len());
-        let mut last = 51u8; // stack upward from above Eb3
+        let mut last = 47u8; // stack upward from above B2
         for step in 0..classes.len() {
             let pc = classes[(rotation + step) % classes.len()].index();
             let mut pitch = 48 + pc;
@@ -160,7 +160,7 @@ fn voice_chord_for_roll(chord: ChordSymbol, previous: &[u8]) -> Vec<u8> {
     let target = if previous.len() > 1 {
         centre(&previous[1..])
     } else {
-        60.0
+        55.0
     };
     let upper = candidates
         .min_by(|a, b| {
