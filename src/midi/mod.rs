@@ -4,6 +4,8 @@
 pub mod chords;
 pub mod grid;
 pub mod read;
+pub mod voicing;
+pub mod write;
 
 use std::path::PathBuf;
 
