@@ -86,38 +86,12 @@ impl Dialogs {
     }
 }
 
-/// A file name for an idea: its name with what file systems dislike replaced, and `.mid`.
-// TODO(export merge): use `midi::write::idea_file_name` so drag-out and Save name files alike.
-pub fn midi_file_name(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| match c {
-            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '-',
-            '·' => '-',
-            c if c.is_whitespace() => '-',
-            c => c,
-        })
-        .collect();
-    let squeezed = cleaned
-        .split('-')
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join("-");
-    format!(
-        "{}.mid",
-        if squeezed.is_empty() {
-            "idea"
-        } else {
-            &squeezed
-        }
-    )
-}
-
-/// Writes an idea as a standard MIDI file.
-// TODO(export merge): call `midi::write::write_lead_sheet(idea.sheet(), path, &options)`.
-pub fn save_idea_as_midi(_idea: &Idea, path: &std::path::Path) -> anyhow::Result<()> {
-    anyhow::bail!(
-        "cannot write {}: MIDI export is not part of this build yet",
-        path.display()
-    )
+/// Writes an idea as a standard MIDI file (atomically), exactly as drag-out will.
+pub fn save_idea_as_midi(idea: &Idea, path: &std::path::Path) -> anyhow::Result<()> {
+    crate::midi::write::write_lead_sheet(
+        idea.sheet(),
+        path,
+        &crate::midi::write::ExportOptions::default(),
+    )?;
+    Ok(())
 }

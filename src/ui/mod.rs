@@ -709,7 +709,8 @@ impl SongsketchApp {
             }
             LibraryAction::SaveAsMidi(id) => {
                 let Some(kept) = library.get(id) else { return };
-                let name = dialogs::midi_file_name(&kept.name);
+                let number = u32::try_from(kept.id).unwrap_or(u32::MAX);
+                let name = crate::midi::write::idea_file_name(&kept.idea, number);
                 if let Err(error) = self.dialogs.save_as_midi(kept.idea.clone(), name) {
                     self.status.error = Some(format!("Could not open the save dialog: {error}"));
                 }

@@ -6,7 +6,8 @@
 
 use egui::{Align2, Color32, CornerRadius, FontId, Pos2, Rect, Sense, Stroke, Vec2, pos2, vec2};
 
-use crate::music::{ChordSymbol, Idea, Pitch, SectionKind, Spelling, TICKS_PER_QUARTER};
+use crate::midi::voicing::voice_chord;
+use crate::music::{Idea, Pitch, SectionKind, Spelling, TICKS_PER_QUARTER};
 
 /// Which line a note belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +54,8 @@ pub struct RollContent {
 }
 
 impl RollContent {
-    /// Lays an idea out: melody notes as written, each chord voiced low until the next change.
+    /// Lays an idea out: melody notes as written, each chord voiced low until the next change,
+    /// with the same voicing the exported MIDI file plays.
     pub fn from_idea(idea: &Idea) -> RollContent {
         let sheet = idea.sheet();
         let total_ticks = sheet.total_ticks();
@@ -72,7 +74,7 @@ impl RollContent {
             .collect();
         let changes = sheet.chord_changes();
         let mut chord_labels = Vec::new();
-        let mut previous: Vec<u8> = Vec::new();
+        let mut previous: Option<Vec<u8>> = None;
         for (index, placed) in changes.iter().enumerate() {
             let start = placed.absolute(placed.item.position);
             let end = changes
@@ -90,14 +92,14 @@ impl RollContent {
                 tick: start,
                 text: chord.name(sheet.key.spelling()),
             });
-            let voicing = voice_chord_for_roll(chord, &previous);
+            let voicing = voice_chord(chord, previous.as_deref());
             notes.extend(voicing.iter().map(|&pitch| RollNote {
                 start,
                 end: end.max(start + 1),
                 pitch,
                 voice: Voice::Chord,
             }));
-            previous = voicing;
+            previous = Some(voicing);
         }
         let mut sections = Vec::new();
         let mut start = 0;
@@ -132,44 +134,6 @@ impl RollContent {
     pub fn count(&self, voice: Voice) -> usize {
         self.notes.iter().filter(|n| n.voice == voice).count()
     }
-}
-
-/// Voices a chord low (bass E2–D#3, upper notes from C3) close to the previous voicing (lowest inversion that moves
-/// least), with the bass note below.
-// TODO(export merge): replace with `midi::write::voice_chord` so the roll shows what the file holds.
-fn voice_chord_for_roll(chord: ChordSymbol, previous: &[u8]) -> Vec<u8> {
-    let classes = chord.pitch_classes();
-    let bass = 36 + ((chord.bass_note().index() + 12 - 4) % 12) + 4; // E2..D#3
-    let candidates = (0..classes.len()).map(|rotation| {
-        let mut pitches = Vec::with_capacity(classes.len());
-        let mut last = 47u8; // stack upward from above B2
-        for step in 0..classes.len() {
-            let pc = classes[(rotation + step) % classes.len()].index();
-            let mut pitch = 48 + pc;
-            while pitch <= last {
-                pitch += 12;
-            }
-            pitches.push(pitch);
-            last = pitch;
-        }
-        pitches
-    });
-    let centre = |pitches: &[u8]| {
-        pitches.iter().map(|&p| f32::from(p)).sum::<f32>() / pitches.len().max(1) as f32
-    };
-    let target = if previous.len() > 1 {
-        centre(&previous[1..])
-    } else {
-        55.0
-    };
-    let upper = candidates
-        .min_by(|a, b| {
-            (centre(a) - target)
-                .abs()
-                .total_cmp(&(centre(b) - target).abs())
-        })
-        .unwrap_or_default();
-    std::iter::once(bass).chain(upper).collect()
 }
 
 /// Where things were drawn in the last frame: for hit tests, hover and tests.
