@@ -4,6 +4,7 @@
 # screen, presses N for an idea, waits, and saves the screen with ImageMagick's `import`.
 #
 #   scripts/screenshot.sh [out.png]        (default: docs/screenshots/release.png)
+#   PROFILE=debug scripts/screenshot.sh    (the debug binary: quicker to build, same window)
 #
 # Needs: xvfb (Xvfb), imagemagick (import), xdotool. The window shows whatever this build
 # can do: with a model an idea on the roll, without one the status line saying so.
@@ -13,7 +14,13 @@ out="${1:-docs/screenshots/release.png}"
 mkdir -p "$(dirname "$out")"
 : "${LIBTORCH:=$PWD/.deps/torch-2.13.0/torch}"
 export LIBTORCH LIBTORCH_CXX11_ABI=1
-cargo build --release --bin songsketch
+profile="${PROFILE:-release}"
+if [ "$profile" = release ]; then
+    cargo build --release --bin songsketch
+else
+    cargo build --bin songsketch
+fi
+binary="./target/$profile/songsketch"
 
 data="$(mktemp -d)"
 display=":$((90 + RANDOM % 100))"
@@ -29,7 +36,7 @@ trap cleanup EXIT
 export DISPLAY="$display"
 for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
 
-SONGSKETCH_DATA_DIR="$data" ./target/release/songsketch &
+SONGSKETCH_DATA_DIR="$data" "$binary" &
 app_pid=$!
 window=""
 for _ in $(seq 100); do

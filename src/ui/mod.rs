@@ -396,7 +396,7 @@ impl SongsketchApp {
                         Some(previous) => format!(" “{}” stays in use.", previous.name),
                         None => " No model is loaded, so there are no ideas yet.".into(),
                     };
-                    self.status.activity = "No new model loaded.".into();
+                    self.status.activity = "The model did not load.".into();
                     self.status.error = Some(format!(
                         "Could not load the model “{}”: {error}.{keeps}",
                         model.name
