@@ -1,5 +1,6 @@
-//! `songsketch bench generate|train`: speed of idea generation (ms per idea) and of training
-//! (tokens per second), printed as medians.
+//! `songsketch bench import|generate|train|jitter`: import speed (files per second), idea
+//! generation (ms per idea), training (tokens per second) and player timing jitter, printed as
+//! medians and percentiles.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -18,6 +19,23 @@ pub struct BenchArgs {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum BenchWhat {
+    /// Files per second for parse + melody/harmony split + chord recognition of every MIDI file
+    /// in a folder (median over `--repeats` passes).
+    Import {
+        dir: PathBuf,
+        #[arg(long, default_value_t = 5)]
+        repeats: usize,
+    },
+    /// Timing jitter of the player thread (actual − intended send time) over the first `--bars`
+    /// bars of a MIDI file, to a port or to the scheduler alone.
+    Jitter {
+        file: PathBuf,
+        #[arg(long, default_value_t = 32)]
+        bars: usize,
+        /// Send to this MIDI port instead of measuring the scheduler alone.
+        #[arg(long)]
+        port: Option<String>,
+    },
     /// Milliseconds per verse+chorus idea (median over `--ideas` seeds).
     Generate {
         #[arg(long)]
@@ -179,6 +197,16 @@ fn bench_train(config: NetworkConfig, b: TrainBench, json: bool) -> anyhow::Resu
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     match args.what {
+        BenchWhat::Import { dir, repeats } => {
+            println!(
+                "{}",
+                crate::midi::bench::bench_import(&dir, repeats.max(1))?
+            );
+            Ok(())
+        }
+        BenchWhat::Jitter { file, bars, port } => {
+            super::play::measure_file_jitter(&file, bars, port.as_deref())
+        }
         BenchWhat::Generate {
             model,
             ideas,

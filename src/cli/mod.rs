@@ -43,10 +43,9 @@ pub enum Command {
 /// Runs the parsed command line. Without a subcommand the app's window opens.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        None => {
-            eprintln!("The window is not built yet; see `songsketch --help` for the commands.");
-            Ok(())
-        }
+        None => crate::ui::run_app(crate::ui::AppOptions {
+            data_dir: std::env::var_os("SONGSKETCH_DATA_DIR").map(std::path::PathBuf::from),
+        }),
         Some(Command::Inspect(args)) => inspect::run(args),
         Some(Command::Play(args)) => play::run(args),
         Some(Command::Ports(args)) => ports::run(args),

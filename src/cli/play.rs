@@ -2,7 +2,7 @@
 //! song) through a MIDI port or the built-in synth. Ctrl-C stops cleanly: every sounding note gets
 //! its note-off, then sustain off and All Notes Off. With `--jitter` it measures timing instead.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -100,15 +100,30 @@ fn wait_for_end(
 }
 
 fn run_jitter(args: &PlayArgs, timeline: crate::playback::Timeline) -> anyhow::Result<()> {
-    let excerpt = timeline.first_bars(args.bars);
-    let output: Box<dyn MidiSink> = match &args.port {
-        Some(port) => open_output(&OutputChoice::Port(port.clone()))?,
+    jitter_of_timeline(&args.file, timeline, args.bars, args.port.as_deref())
+}
+
+/// Measures the player's timing over the first `bars` bars of a MIDI file (`bench jitter`).
+pub fn measure_file_jitter(file: &Path, bars: usize, port: Option<&str>) -> anyhow::Result<()> {
+    let timeline = load_timeline(file)?;
+    jitter_of_timeline(file, timeline, bars, port)
+}
+
+fn jitter_of_timeline(
+    file: &Path,
+    timeline: crate::playback::Timeline,
+    bars: usize,
+    port: Option<&str>,
+) -> anyhow::Result<()> {
+    let excerpt = timeline.first_bars(bars);
+    let output: Box<dyn MidiSink> = match port {
+        Some(port) => open_output(&OutputChoice::Port(port.to_string()))?,
         None => Box::new(SchedulerOnlySink),
     };
     eprintln!(
         "Measuring timing over the first {} bars of {} ({:.1} s)…",
-        excerpt.bar_starts().len().min(args.bars),
-        args.file.display(),
+        excerpt.bar_starts().len().min(bars),
+        file.display(),
         excerpt.duration()
     );
     let report = measure_jitter(output, &excerpt)?;

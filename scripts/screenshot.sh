@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Takes a picture of the release binary's window under Xvfb, the way a composer first sees it:
+# builds `songsketch --release`, starts it with a fresh data folder on a virtual 1280x720
+# screen, presses N for an idea, waits, and saves the screen with ImageMagick's `import`.
+#
+#   scripts/screenshot.sh [out.png]        (default: docs/screenshots/release.png)
+#   PROFILE=debug scripts/screenshot.sh    (the debug binary: quicker to build, same window)
+#
+# Needs: xvfb (Xvfb), imagemagick (import), xdotool. The window shows whatever this build
+# can do: with a model an idea on the roll, without one the status line saying so.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="${1:-docs/screenshots/release.png}"
+mkdir -p "$(dirname "$out")"
+: "${LIBTORCH:=$PWD/.deps/torch-2.13.0/torch}"
+export LIBTORCH LIBTORCH_CXX11_ABI=1
+profile="${PROFILE:-release}"
+if [ "$profile" = release ]; then
+    cargo build --release --bin songsketch
+else
+    cargo build --bin songsketch
+fi
+binary="./target/$profile/songsketch"
+
+data="$(mktemp -d)"
+display=":$((90 + RANDOM % 100))"
+Xvfb "$display" -screen 0 1280x720x24 -nolisten tcp &
+xvfb_pid=$!
+app_pid=""
+cleanup() {
+    [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null || true
+    kill "$xvfb_pid" 2>/dev/null || true
+    rm -rf "$data"
+}
+trap cleanup EXIT
+export DISPLAY="$display"
+for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
+
+SONGSKETCH_DATA_DIR="$data" "$binary" &
+app_pid=$!
+window=""
+for _ in $(seq 100); do
+    window="$(xdotool search --name '^Songsketch$' 2>/dev/null | head -n1 || true)"
+    [ -n "$window" ] && break
+    sleep 0.1
+done
+[ -n "$window" ] || { echo "screenshot: the window did not appear" >&2; exit 1; }
+xdotool windowmove "$window" 0 0 windowsize "$window" 1280 720 windowfocus "$window" 2>/dev/null || true
+sleep 3
+xdotool mousemove --window "$window" 640 400 key --window "$window" n || true
+sleep 4
+import -window root "$out"
+echo "screenshot: saved $out"

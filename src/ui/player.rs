@@ -1,0 +1,55 @@
+//! What the window needs from the player thread, as a small trait: play an idea, stop, loop,
+//! choose an output, and tell where the playhead is. The real player (`src/playback/`) plugs
+//! in through a thin adapter; until then [`NoPlayback`] says plainly that there is no sound.
+
+use crate::music::Idea;
+
+/// The player as the window sees it. Every method returns at once: the player owns time on
+/// its own thread.
+pub trait Player {
+    /// Why nothing can be played right now, in plain words; `None` when playing works.
+    fn unavailable_reason(&self) -> Option<String>;
+    /// The outputs to choose from (MIDI ports and the built-in synth), looked up again.
+    fn refresh_outputs(&mut self) -> Vec<String>;
+    /// Sends from now on to the named output.
+    fn select_output(&mut self, name: &str) -> anyhow::Result<()>;
+    /// Plays an idea from its start, over and over when `looping`.
+    fn play(&mut self, idea: &Idea, looping: bool) -> anyhow::Result<()>;
+    /// Stops, silencing every sounding note.
+    fn stop(&mut self);
+    fn set_looping(&mut self, looping: bool);
+    /// Seconds into the idea while it plays; `None` when stopped.
+    fn playhead_seconds(&mut self) -> Option<f64>;
+}
+
+/// The player of a build without playback: plays nothing and says why.
+#[derive(Debug, Default)]
+pub struct NoPlayback;
+
+const NO_PLAYBACK: &str = "No sound: this build of Songsketch has no player yet.";
+
+impl Player for NoPlayback {
+    fn unavailable_reason(&self) -> Option<String> {
+        Some(NO_PLAYBACK.into())
+    }
+
+    fn refresh_outputs(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn select_output(&mut self, name: &str) -> anyhow::Result<()> {
+        anyhow::bail!("cannot send to {name}: {NO_PLAYBACK}")
+    }
+
+    fn play(&mut self, _idea: &Idea, _looping: bool) -> anyhow::Result<()> {
+        anyhow::bail!(NO_PLAYBACK)
+    }
+
+    fn stop(&mut self) {}
+
+    fn set_looping(&mut self, _looping: bool) {}
+
+    fn playhead_seconds(&mut self) -> Option<f64> {
+        None
+    }
+}

@@ -1,0 +1,286 @@
+//! The real app driven through egui_kittest: buttons are found by their accessible labels and
+//! clicked; ideas come from a worker engine that cuts verses and choruses out of real POP909
+//! songs; the library is written to a temporary data folder and read back.
+
+mod support;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use songsketch::music::Key;
+use songsketch::ui::piano_roll::Voice;
+use songsketch::ui::player::NoPlayback;
+use songsketch::ui::{AppParts, SongsketchApp};
+use songsketch::worker::MissingModel;
+use support::{MemoryStorage, Pop909Backend};
+
+fn parts(data_dir: &Path) -> AppParts {
+    AppParts {
+        backend: Box::new(Pop909Backend { count: 12 }),
+        player: Box::new(NoPlayback),
+        data_dir: data_dir.to_path_buf(),
+        default_model_dir: data_dir.join("no-model-needed"),
+        default_model_name: "POP909 excerpts (test engine)".into(),
+    }
+}
+
+fn app<'a>(parts: AppParts, storage: Option<&'a MemoryStorage>) -> Harness<'a, SongsketchApp> {
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 720.0))
+        .build_eframe(move |cc| {
+            SongsketchApp::with_storage(
+                &cc.egui_ctx,
+                storage.map(|s| s as &dyn eframe::Storage),
+                parts,
+            )
+        })
+}
+
+/// Runs frames until `done` holds for the app (the worker answers on its own thread).
+fn step_until(
+    harness: &mut Harness<SongsketchApp>,
+    what: &str,
+    done: impl Fn(&SongsketchApp) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done(harness.state()) {
+        if let Some(error) = &harness.state().status().error {
+            panic!("waiting for {what}, the app reports: {error}");
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; status: {:?}",
+            harness.state().status()
+        );
+        harness.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // A few more frames so the roll lays out what arrived.
+    harness.run_steps(3);
+}
+
+fn next_idea(harness: &mut Harness<SongsketchApp>) -> songsketch::music::Idea {
+    step_until(harness, "the model", |app| app.model().is_some());
+    let before = harness.state().current().cloned();
+    harness.get_by_label("Next idea N").click();
+    step_until(harness, "an idea", |app| {
+        app.current().is_some() && app.current() != before.as_ref()
+    });
+    harness.state().current().unwrap().idea.clone()
+}
+
+#[test]
+fn next_idea_fills_the_roll_with_chords_melody_and_labelled_sections() {
+    let data = tempfile::tempdir().unwrap();
+    let mut harness = app(parts(data.path()), None);
+    let idea = next_idea(&mut harness);
+
+    let roll = harness.state().roll();
+    let content = roll.content().expect("the roll shows the idea");
+    let layout = roll.layout().expect("the roll was drawn");
+    let melody_notes = idea.sheet().melody().len();
+    assert!(melody_notes > 0);
+    assert_eq!(content.count(Voice::Melody), melody_notes);
+    assert!(content.count(Voice::Chord) >= 3 * idea.sheet().chord_changes().len() / 2);
+    // The idea fills the view: every note is visible, inside the grid, and the song spans it.
+    assert_eq!(layout.visible_notes.len(), content.notes.len());
+    for (_, rect) in &layout.visible_notes {
+        assert!(
+            layout.grid.expand(1.0).contains_rect(*rect),
+            "{rect:?} outside {:?}",
+            layout.grid
+        );
+    }
+    let song_end_x = layout.tick_to_x(content.total_ticks as f32);
+    assert!(
+        (song_end_x - layout.grid.right()).abs() < 2.0,
+        "the idea fills the width"
+    );
+    // Chords sit in the low register, under the melody on average.
+    let mean = |voice: Voice| {
+        let pitches: Vec<f32> = content
+            .notes
+            .iter()
+            .filter(|n| n.voice == voice)
+            .map(|n| f32::from(n.pitch))
+            .collect();
+        pitches.iter().sum::<f32>() / pitches.len() as f32
+    };
+    assert!(mean(Voice::Chord) < mean(Voice::Melody));
+    assert!(
+        content
+            .notes
+            .iter()
+            .filter(|n| n.voice == Voice::Chord)
+            .all(|n| (40..=76).contains(&n.pitch))
+    );
+    let sections: Vec<&str> = layout
+        .visible_sections
+        .iter()
+        .map(|(label, _)| label.as_str())
+        .collect();
+    assert_eq!(sections, ["Verse", "Chorus"]);
+    assert!(!layout.visible_chord_labels.is_empty());
+    // The status line says what happened, and there is no sound in this build: it says so.
+    assert!(
+        harness.state().status().activity.contains("new idea"),
+        "{:?}",
+        harness.state().status()
+    );
+}
+
+#[test]
+fn a_kept_idea_is_in_the_library_after_the_app_is_rebuilt_from_storage() {
+    let data = tempfile::tempdir().unwrap();
+    let mut storage = MemoryStorage::default();
+    let kept = {
+        let mut harness = app(parts(data.path()), None);
+        // A setting changed through the UI persists too.
+        harness.get_by_label("4").click();
+        harness.run_steps(2);
+        let idea = next_idea(&mut harness);
+        assert_eq!(idea.verse().bars.len(), 4);
+        harness.get_by_label("Keep K").click();
+        harness.run_steps(2);
+        let library = harness.state().library().unwrap();
+        assert_eq!(library.ideas().len(), 1);
+        let name = library.ideas()[0].name.clone();
+        assert!(name.ends_with(" bpm · #1"), "{name}");
+        harness.get_by_label(&name);
+        eframe::App::save(harness.state_mut(), &mut storage);
+        name
+    };
+    let mut harness = app(parts(data.path()), Some(&storage));
+    harness.run_steps(2);
+    assert_eq!(harness.state().settings().generate.bars_per_section, 4);
+    let library = harness.state().library().unwrap();
+    assert_eq!(library.ideas().len(), 1);
+    assert_eq!(library.ideas()[0].name, kept);
+    // Clicking it in the library shows it on the roll.
+    harness.get_by_label(&kept).click();
+    harness.run_steps(2);
+    let shown = harness.state().current().expect("the kept idea is shown");
+    assert_eq!(
+        shown.idea,
+        harness.state().library().unwrap().ideas()[0].idea
+    );
+    assert_eq!(
+        shown.kept_id,
+        Some(harness.state().library().unwrap().ideas()[0].id)
+    );
+}
+
+#[test]
+fn discard_brings_the_next_idea_and_undo_brings_the_discarded_one_back_once() {
+    let data = tempfile::tempdir().unwrap();
+    let mut harness = app(parts(data.path()), None);
+    next_idea(&mut harness);
+    // Ideas are told apart by their seeds (the test engine may cut the same song twice).
+    let first = harness.state().current().unwrap().clone();
+    harness.get_by_label("Discard D").click();
+    step_until(&mut harness, "the next idea", |app| {
+        app.current().is_some_and(|c| c.seed != first.seed)
+    });
+    harness.get_by_label("Undo discard").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().current(), Some(&first));
+    assert!(!harness.state().can_undo_discard(), "undo works once");
+}
+
+#[test]
+fn the_next_idea_is_in_the_key_chosen_in_the_key_menu() {
+    let data = tempfile::tempdir().unwrap();
+    let mut harness = app(parts(data.path()), None);
+    step_until(&mut harness, "the model", |app| app.model().is_some());
+    harness.get_by_value("Auto").click();
+    harness.run_steps(2);
+    // The minor keys are far down the menu: ask for the click as a screen reader would.
+    harness.get_by_label("Dm").click_accesskit();
+    harness.run_steps(2);
+    let dm: Key = "Dm".parse().unwrap();
+    assert_eq!(harness.state().settings().generate.key, Some(dm));
+    for _ in 0..3 {
+        let idea = next_idea(&mut harness);
+        assert_eq!(idea.sheet().key, dm);
+    }
+}
+
+#[test]
+fn deleting_a_kept_idea_can_be_undone_and_renaming_sticks() {
+    let data = tempfile::tempdir().unwrap();
+    let mut harness = app(parts(data.path()), None);
+    next_idea(&mut harness);
+    harness.get_by_label("Keep K").click();
+    harness.run_steps(2);
+    harness.get_by_label("Rename").click();
+    harness.run_steps(2);
+    let field = harness.get_by_role(egui::accesskit::Role::TextInput);
+    field.type_text(" (bridge?)");
+    harness.run_steps(1);
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(2);
+    let name = harness.state().library().unwrap().ideas()[0].name.clone();
+    assert!(name.ends_with("#1 (bridge?)"), "{name}");
+    harness.get_by_label("Delete").click();
+    harness.run_steps(2);
+    assert!(harness.state().library().unwrap().ideas().is_empty());
+    harness.get_by_label("Undo delete").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().library().unwrap().ideas()[0].name, name);
+    drop(harness);
+    // What is on disk agrees.
+    let (reopened, set_aside) =
+        songsketch::library::Library::open(&data.path().join("library.json")).unwrap();
+    assert!(set_aside.is_none());
+    assert_eq!(reopened.ideas()[0].name, name);
+}
+
+#[test]
+fn without_a_model_the_status_line_says_so_and_no_idea_appears() {
+    let data = tempfile::tempdir().unwrap();
+    let mut parts = parts(data.path());
+    parts.backend = Box::new(MissingModel);
+    let mut harness = app(parts, None);
+    step_until(&mut harness, "the load to fail", |app| {
+        app.status().error.is_some()
+    });
+    let error = harness.state().status().error.clone().unwrap();
+    assert!(error.contains("no model code"), "{error}");
+    harness.get_by_label("Next idea N").click();
+    harness.run_steps(5);
+    std::thread::sleep(Duration::from_millis(100));
+    harness.run_steps(5);
+    assert!(harness.state().current().is_none());
+    assert!(harness.state().roll().content().is_none());
+    assert!(
+        harness
+            .state()
+            .status()
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("No model is loaded")
+    );
+}
+
+#[test]
+fn save_as_midi_writes_the_ideas_melody_and_the_chords_the_roll_shows() {
+    let data = tempfile::tempdir().unwrap();
+    let mut harness = app(parts(data.path()), None);
+    let idea = next_idea(&mut harness);
+    let path = data.path().join("saved.mid");
+    songsketch::ui::dialogs::save_idea_as_midi(&idea, &path).unwrap();
+    let midi = songsketch::midi::read::read_midi(&std::fs::read(&path).unwrap()).unwrap();
+    let mut written: Vec<u8> = midi
+        .tracks
+        .iter()
+        .flat_map(|t| t.notes.iter().map(|n| n.pitch))
+        .collect();
+    let content = harness.state().roll().content().unwrap();
+    let mut shown: Vec<u8> = content.notes.iter().map(|n| n.pitch).collect();
+    written.sort_unstable();
+    shown.sort_unstable();
+    assert_eq!(written, shown, "the file holds the notes the roll draws");
+}

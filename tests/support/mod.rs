@@ -1,0 +1,302 @@
+//! Test parts for the app: an idea engine that cuts verses and choruses out of real POP909
+//! songs (their bar-aligned melody, chords and phrase labels), and an in-memory eframe storage.
+//! Only tests use these: the shipped app never shows ideas it did not generate.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use anyhow::Context as _;
+use songsketch::music::{
+    Bar, ChordChange, ChordSymbol, Idea, Key, LeadSheet, Meter, Note, Pitch, Section, SectionKind,
+    Tempo,
+};
+use songsketch::worker::{
+    GenerateRequest, IdeaEngine, ModelBackend, ModelRef, Part, TrainEvent, TrainOutcome,
+    TrainRequest,
+};
+
+pub const DATASETS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/datasets");
+
+/// Ticks of a sixteenth note on the 12-per-quarter grid.
+const SIXTEENTH: u32 = 3;
+const BAR: u32 = 48;
+
+/// One POP909 song on its bar grid: notes and chords with absolute ticks, and phrases.
+#[derive(Debug, Clone)]
+pub struct Pop909Song {
+    pub name: String,
+    pub key: Key,
+    pub tempo: f64,
+    /// (onset, duration, pitch) in ticks.
+    pub melody: Vec<(u32, u32, u8)>,
+    /// (start, chord) in ticks.
+    pub chords: Vec<(u32, Option<ChordSymbol>)>,
+    /// (phrase letter, first bar, bars).
+    pub phrases: Vec<(char, u32, u32)>,
+    pub bars: u32,
+}
+
+fn read(dir: &Path, file: &str) -> anyhow::Result<String> {
+    let path = dir.join(file);
+    std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
+}
+
+impl Pop909Song {
+    pub fn load(dir: &Path) -> anyhow::Result<Pop909Song> {
+        let key: Key = read(dir, "analyzed_key.txt")?.trim().parse()?;
+        let tempo: f64 = read(dir, "tempo.txt")?.trim().parse()?;
+        let mut melody = Vec::new();
+        let mut at = 0;
+        for line in read(dir, "melody.txt")?.lines() {
+            let mut fields = line.split_whitespace();
+            let (Some(pitch), Some(length)) = (fields.next(), fields.next()) else {
+                continue;
+            };
+            let (pitch, length): (u8, u32) = (pitch.parse()?, length.parse()?);
+            let duration = length * SIXTEENTH;
+            if pitch > 0 && duration > 0 {
+                melody.push((at, duration, pitch));
+            }
+            at += duration;
+        }
+        let mut chords = Vec::new();
+        let mut at = 0;
+        for line in read(dir, "finalized_chord.txt")?.lines() {
+            let Some(label) = line.split_whitespace().next() else {
+                continue;
+            };
+            let beats: u32 = line
+                .split_whitespace()
+                .last()
+                .context("a chord line without a length")?
+                .parse()?;
+            let chord = ChordSymbol::parse_harte(label).ok().flatten();
+            chords.push((at, chord));
+            at += beats * 12;
+        }
+        let bars = at / BAR;
+        let label = read(dir, "human_label1.txt")?;
+        let mut phrases = Vec::new();
+        let mut bar = 0;
+        let mut chars = label.trim().chars().peekable();
+        while let Some(letter) = chars.next() {
+            let mut digits = String::new();
+            while let Some(d) = chars.peek().filter(|c| c.is_ascii_digit()) {
+                digits.push(*d);
+                chars.next();
+            }
+            let length: u32 = digits.parse().unwrap_or(0);
+            phrases.push((letter, bar, length));
+            bar += length;
+        }
+        Ok(Pop909Song {
+            name: dir.file_name().unwrap().to_string_lossy().into_owned(),
+            key,
+            tempo,
+            melody,
+            chords,
+            phrases,
+            bars,
+        })
+    }
+
+    /// The first bar of the first phrase with this letter.
+    fn phrase_start(&self, letter: char) -> Option<u32> {
+        self.phrases
+            .iter()
+            .find(|(l, _, _)| *l == letter)
+            .map(|(_, start, _)| *start)
+    }
+
+    /// `bars` bars from `first_bar` as a section; notes that run past its end are shortened.
+    pub fn section(&self, kind: SectionKind, first_bar: u32, bars: u32) -> Option<Section> {
+        if first_bar + bars > self.bars {
+            return None;
+        }
+        let (start, end) = (first_bar * BAR, (first_bar + bars) * BAR);
+        let mut out = Vec::new();
+        for index in 0..bars {
+            let bar_start = start + index * BAR;
+            let mut bar = Bar::new(Meter::FOUR_FOUR);
+            let sounding = self.chords.iter().rev().find(|(at, _)| *at <= bar_start);
+            if let Some((_, chord)) = sounding {
+                bar.chords.push(ChordChange {
+                    position: 0,
+                    chord: *chord,
+                });
+            }
+            for (at, chord) in &self.chords {
+                if *at > bar_start && *at < bar_start + BAR {
+                    bar.chords.push(ChordChange {
+                        position: at - bar_start,
+                        chord: *chord,
+                    });
+                }
+            }
+            for &(onset, duration, pitch) in &self.melody {
+                if onset >= bar_start && onset < bar_start + BAR {
+                    bar.melody.push(Note {
+                        onset: onset - bar_start,
+                        duration: duration.min(end - onset),
+                        pitch: Pitch(pitch),
+                        velocity: 90,
+                    });
+                }
+            }
+            out.push(bar);
+        }
+        Some(Section::new(kind, out))
+    }
+
+    /// The song's first A phrase as a verse and first B phrase as a chorus, `bars` bars each.
+    pub fn idea(&self, bars: u32) -> Option<Idea> {
+        let verse = self.section(SectionKind::Verse, self.phrase_start('A')?, bars)?;
+        let chorus = self.section(SectionKind::Chorus, self.phrase_start('B')?, bars)?;
+        let sheet = LeadSheet {
+            title: format!("POP909 {}", self.name),
+            key: self.key,
+            tempo: Tempo::new(self.tempo).ok()?,
+            sections: vec![verse, chorus],
+        };
+        Idea::new(sheet).ok()
+    }
+}
+
+/// Semitones (−6..=5) that take music in `from` to `to`, comparing relative majors.
+fn shift(from: Key, to: Key) -> i32 {
+    let up = i32::from(
+        from.relative_major_tonic()
+            .interval_to(to.relative_major_tonic()),
+    );
+    if up > 5 { up - 12 } else { up }
+}
+
+/// Moves a sheet into the key and tempo asked for.
+fn fit(mut sheet: LeadSheet, request: &GenerateRequest) -> anyhow::Result<Idea> {
+    if let Some(key) = request.settings.key {
+        sheet = sheet.transpose(shift(sheet.key, key))?;
+        sheet.key = key;
+    }
+    sheet.tempo = Tempo::new(request.settings.tempo_bpm)?;
+    Ok(Idea::new(sheet)?)
+}
+
+/// Ideas cut from real songs, chosen by the request's seed.
+pub struct Pop909Engine {
+    pub songs: Vec<Pop909Song>,
+}
+
+impl Pop909Engine {
+    fn pick(
+        &self,
+        seed: u64,
+        bars: u32,
+        skip: Option<&str>,
+    ) -> anyhow::Result<(&Pop909Song, Idea)> {
+        let n = self.songs.len();
+        (0..n)
+            .map(|i| &self.songs[(seed as usize + i) % n])
+            .filter(|song| Some(song.name.as_str()) != skip)
+            .find_map(|song| song.idea(bars).map(|idea| (song, idea)))
+            .with_context(|| format!("no song has a verse and chorus of {bars} bars"))
+    }
+}
+
+impl IdeaEngine for Pop909Engine {
+    fn generate(&mut self, request: &GenerateRequest) -> anyhow::Result<Idea> {
+        let (_, idea) = self.pick(request.seed, request.settings.bars_per_section, None)?;
+        fit(idea.into_sheet(), request)
+    }
+
+    fn regenerate(
+        &mut self,
+        idea: &Idea,
+        part: Part,
+        request: &GenerateRequest,
+    ) -> anyhow::Result<Idea> {
+        let bars = idea.verse().bars.len() as u32;
+        let skip = idea.sheet().title.strip_prefix("POP909 ");
+        let (_, other) = self.pick(request.seed, bars, skip)?;
+        let mut keep_key = request.clone();
+        keep_key.settings.key = Some(idea.sheet().key);
+        keep_key.settings.tempo_bpm = idea.sheet().tempo.bpm();
+        let other = fit(other.into_sheet(), &keep_key)?;
+        let mut sheet = idea.sheet().clone();
+        match part {
+            Part::ChorusForVerse => sheet.sections[1] = other.chorus().clone(),
+            Part::MelodyOverChords => {
+                for (section, source) in
+                    sheet.sections.iter_mut().zip(other.sheet().sections.iter())
+                {
+                    for (bar, from) in section.bars.iter_mut().zip(source.bars.iter()) {
+                        bar.melody = from.melody.clone();
+                    }
+                }
+            }
+        }
+        Ok(Idea::new(sheet)?)
+    }
+}
+
+/// Loads the first `count` POP909 songs into an engine; cannot train.
+pub struct Pop909Backend {
+    pub count: usize,
+}
+
+impl ModelBackend for Pop909Backend {
+    fn load(&mut self, _model: &ModelRef) -> anyhow::Result<Box<dyn IdeaEngine>> {
+        let folder = PathBuf::from(DATASETS).join("pop909");
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(&folder)
+            .with_context(|| format!("reading {}", folder.display()))?
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|path| path.is_dir())
+            .collect();
+        dirs.sort();
+        // Songs held back for evaluation are missing; take the first ones that are here.
+        let songs: Vec<Pop909Song> = dirs
+            .iter()
+            .filter_map(|dir| Pop909Song::load(dir).ok())
+            .take(self.count)
+            .collect();
+        anyhow::ensure!(
+            songs.len() == self.count,
+            "fewer than {} POP909 songs in {}",
+            self.count,
+            folder.display()
+        );
+        Ok(Box::new(Pop909Engine { songs }))
+    }
+
+    fn train(
+        &mut self,
+        _request: &TrainRequest,
+        _report: &mut dyn FnMut(TrainEvent),
+        _cancel: &AtomicBool,
+    ) -> anyhow::Result<TrainOutcome> {
+        anyhow::bail!("the POP909 test backend cannot train")
+    }
+}
+
+/// eframe storage kept in memory, so a test can rebuild the app from what it saved.
+#[derive(Debug, Default, Clone)]
+pub struct MemoryStorage(pub HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_string(), value);
+    }
+
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+
+    fn flush(&mut self) {}
+}
