@@ -672,7 +672,7 @@ pub fn text(report: &EvalReport) -> String {
     );
     out.push_str(&likelihood_table(report));
     out.push_str(&format!(
-        "\n{} ideas: seeds {}..{}, temperature {}, top-p {}, {}+{} bars in {}; real songs: {}\n\n",
+        "\n{} ideas: seeds {}..{}, temperature {}, top-p {}, {}+{} bars in {}; real songs: {}, {} songs without one\n\n",
         g.ideas,
         g.first_seed,
         g.first_seed + g.ideas as u64,
@@ -681,7 +681,8 @@ pub fn text(report: &EvalReport) -> String {
         g.bars,
         g.bars,
         g.meter,
-        report.real.pairs_from
+        report.real.pairs_from,
+        report.real.songs_without_pair
     ));
     out.push_str(&metrics_table(report));
     if let Some(sweep) = &report.temperature_sweep {
