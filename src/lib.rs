@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod datasets;
 pub mod dnd;
+pub mod engine;
 pub mod eval;
 pub mod library;
 pub mod midi;

@@ -119,11 +119,16 @@ pub fn run_app(options: AppOptions) -> anyhow::Result<()> {
         Some(dir) => dir,
         None => default_data_dir().context("this system has no data folder for Songsketch")?,
     };
+    let player: Box<dyn Player> = match crate::engine::ThreadPlayer::spawn() {
+        Ok(player) => Box::new(player),
+        Err(error) => {
+            eprintln!("songsketch: no playback: {error:#}");
+            Box::new(NoPlayback)
+        }
+    };
     let parts = AppParts {
-        // TODO(model merge): the adapter over `model::Model` goes here.
-        backend: Box::new(MissingModel),
-        // TODO(playback merge): the adapter over the player thread goes here.
-        player: Box::new(NoPlayback),
+        backend: Box::new(crate::engine::LibtorchBackend),
+        player,
         data_dir,
         default_model_dir: find_default_model_dir(),
         default_model_name: "Default (pop songs)".into(),
