@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 use crate::library::{KeptIdea, Library};
 use crate::music::{Idea, Key, Mode, PitchClass};
 use crate::worker::{
-    Event, GenerateSettings, IdeaOrigin, MissingModel, ModelBackend, ModelCatalog, ModelRef, Part,
-    Request, TrainRequest, WorkerHandle,
+    Event, GenerateSettings, IdeaOrigin, ModelBackend, ModelCatalog, ModelRef, Part, Request,
+    TrainRequest, WorkerHandle,
 };
 use dialogs::{DialogResult, Dialogs};
 use library_panel::{LibraryAction, LibraryPanel};
