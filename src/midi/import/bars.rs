@@ -88,7 +88,7 @@ fn meter_of_length(running: Meter, length: u32) -> Option<Meter> {
         .into_iter()
         .find_map(|denominator| {
             let unit = Meter::new(4, denominator).ok()?.unit_ticks();
-            let numerator = (length % unit == 0).then_some(length / unit)?;
+            let numerator = length.is_multiple_of(unit).then_some(length / unit)?;
             if (2..=32).contains(&numerator) {
                 Meter::new(numerator as u8, denominator).ok()
             } else {
