@@ -167,7 +167,7 @@ fn median(mut values: Vec<f64>) -> f64 {
     let middle = values.len() / 2;
     match values.len() {
         0 => 0.0,
-        n if n % 2 == 1 => values[middle],
+        n if !n.is_multiple_of(2) => values[middle],
         _ => (values[middle - 1] + values[middle]) / 2.0,
     }
 }

@@ -96,8 +96,27 @@ impl RawMidi {
     }
 }
 
+/// Refuses a header whose SMPTE division byte is -128: midly 0.5 negates it and overflows (a
+/// panic where overflow checks are on; found by `cargo fuzz`). Such a file is SMPTE-timed, which
+/// is refused anyway. The header is the first `MThd` chunk (also inside a RIFF wrapper); its
+/// division is the 2 bytes at offset 12.
+fn refuse_frame_rate_midly_cannot_read(bytes: &[u8]) -> Result<(), MidiError> {
+    let Some(header) = bytes.windows(4).position(|w| w == b"MThd") else {
+        return Ok(());
+    };
+    if bytes.get(header + 12) == Some(&0x80) {
+        return Err(MidiError::Unsupported(
+            "SMPTE timing with a frame rate of -128 (no real rate); save the song with \
+             metrical timing (ticks per quarter note)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Parses a standard MIDI file. Format 2 and SMPTE (timecode) timing are refused with a clear error.
 pub fn read_midi(bytes: &[u8]) -> Result<RawMidi, MidiError> {
+    refuse_frame_rate_midly_cannot_read(bytes)?;
     let smf = Smf::parse(bytes).map_err(|e| MidiError::Malformed(e.to_string()))?;
     if smf.header.format == Format::Sequential {
         return Err(MidiError::Unsupported(
@@ -283,5 +302,29 @@ mod tests {
             assert!((back - tick as f64).abs() < 1e-6, "{tick} → {back}");
         }
         assert_eq!(raw.tick_at(-1.0), 0.0);
+    }
+
+    /// Found by `cargo fuzz`: a header whose SMPTE frame-rate byte is 0x80 (-128) made midly
+    /// overflow negating it, a panic in builds with overflow checks.
+    #[test]
+    fn a_frame_rate_of_minus_128_is_refused_not_a_panic() {
+        let mut bytes = b"MThd".to_vec();
+        bytes.extend([0, 0, 0, 6, 0, 1, 0, 1, 0x80, 0x4c]);
+        let track = [
+            0x00, 0x90, 60, 90, 0x60, 0x80, 60, 0, 0x00, 0xff, 0x2f, 0x00,
+        ];
+        bytes.extend(b"MTrk");
+        bytes.extend((track.len() as u32).to_be_bytes());
+        bytes.extend(track);
+        let error = read_midi(&bytes).unwrap_err();
+        assert!(error.to_string().contains("SMPTE"), "{error}");
+        // The same inside a RIFF (RMID) wrapper.
+        let mut riff = b"RIFF".to_vec();
+        riff.extend(((bytes.len() + 12) as u32).to_le_bytes());
+        riff.extend(b"RMIDdata");
+        riff.extend((bytes.len() as u32).to_le_bytes());
+        riff.extend(&bytes);
+        let error = read_midi(&riff).unwrap_err();
+        assert!(error.to_string().contains("SMPTE"), "{error}");
     }
 }
