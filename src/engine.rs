@@ -1,7 +1,6 @@
 //! The real parts behind the window's traits: the libtorch model as the worker's
 //! [`IdeaEngine`]/[`ModelBackend`], and the player thread as the window's [`Player`].
 
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -110,7 +109,7 @@ impl ModelBackend for LibtorchBackend {
             _ => model::TrainConfig::new(&request.output),
         };
         config.resume = request.resume;
-        run_training(config, songs, report, cancel, &request.output)
+        run_training(config, songs, report, cancel)
     }
 }
 
@@ -121,8 +120,8 @@ fn run_training(
     songs: Vec<(String, crate::music::LeadSheet)>,
     report: &mut dyn FnMut(TrainEvent),
     cancel: &AtomicBool,
-    output: &Path,
 ) -> anyhow::Result<TrainOutcome> {
+    let max_epochs = config.max_epochs as u64;
     let (events_tx, events) = crossbeam_channel::unbounded();
     let stop = Arc::new(AtomicBool::new(false));
     let stop_for_training = Arc::clone(&stop);
@@ -140,7 +139,7 @@ fn run_training(
                 batches_per_epoch, ..
             }) => {
                 steps_per_epoch = batches_per_epoch.max(1) as u64;
-                total_steps = steps_per_epoch * model::TrainConfig::new(output).max_epochs as u64;
+                total_steps = steps_per_epoch * max_epochs;
             }
             Ok(model::TrainEvent::Progress {
                 epoch, batch, loss, ..
