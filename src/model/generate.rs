@@ -320,12 +320,7 @@ impl Model {
                     ),
                     prefix: Vec::new(),
                     first_free_bar: 0,
-                    key: Some(
-                        request
-                            .key
-                            .filter(|k| k.mode == sheet.key.mode)
-                            .unwrap_or(sheet.key),
-                    ),
+                    key: Some(kept_key(request, sheet)),
                     tempo: request.tempo.or(Some(sheet.tempo)),
                 })
             }
@@ -351,12 +346,7 @@ impl Model {
                     ),
                     prefix,
                     first_free_bar: verse.bars.len(),
-                    key: Some(
-                        request
-                            .key
-                            .filter(|k| k.mode == sheet.key.mode)
-                            .unwrap_or(sheet.key),
-                    ),
+                    key: Some(kept_key(request, sheet)),
                     tempo: request.tempo.or(Some(sheet.tempo)),
                 })
             }
@@ -560,4 +550,12 @@ impl Model {
         }
         Ok((total, ids.len().saturating_sub(1)))
     }
+}
+
+/// The key for kept material: the requested key when it has the material's mode, else its own.
+fn kept_key(request: &GenerateRequest, sheet: &LeadSheet) -> Key {
+    request
+        .key
+        .filter(|k| k.mode == sheet.key.mode)
+        .unwrap_or(sheet.key)
 }
