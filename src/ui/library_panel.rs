@@ -1,6 +1,7 @@
 //! The library side panel: kept ideas with their names, dates, keys and tempos; click to view
 //! and play, rename, delete (with undo), Save as MIDI…, and the drag handle for drag-out.
 
+use super::drag_out::{DragSource, drag_handle};
 use crate::library::{KeptIdea, Library};
 
 /// What the composer asked for in the library this frame.
@@ -12,12 +13,11 @@ pub enum LibraryAction {
     Delete(u64),
     UndoDelete,
     SaveAsMidi(u64),
-    /// The drag handle was pressed and dragged (issue 7 wires the real drag-out here).
+    /// The drag handle was pressed and dragged: drag-out arms.
     DragOut(u64),
+    /// Write the idea's .mid file and copy its path (where dragging out is impossible).
+    CopyPath(u64),
 }
-
-/// The tooltip of the drag handle until drag-out exists.
-pub const DRAG_HANDLE_HINT: &str = "Drag-out comes with issue 7; use Save as MIDI…";
 
 /// The panel's own view state.
 #[derive(Debug, Default)]
@@ -29,12 +29,14 @@ pub struct LibraryPanel {
 }
 
 impl LibraryPanel {
-    /// Draws the list. `deleted` names the idea that can be brought back, if any.
+    /// Draws the list. `deleted` names the idea that can be brought back, if any; `drag_hint`
+    /// is the drag handles' tooltip.
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
         library: Option<&Library>,
         deleted: Option<&str>,
+        drag_hint: &str,
     ) -> Option<LibraryAction> {
         let mut action = None;
         ui.heading("Kept ideas");
@@ -58,7 +60,7 @@ impl LibraryPanel {
             .auto_shrink([false, false])
             .show(ui, |ui| {
                 for kept in library.ideas().iter().rev() {
-                    if let Some(asked) = self.row(ui, kept) {
+                    if let Some(asked) = self.row(ui, kept, drag_hint) {
                         action = Some(asked);
                     }
                     ui.separator();
@@ -67,13 +69,16 @@ impl LibraryPanel {
         action
     }
 
-    fn row(&mut self, ui: &mut egui::Ui, kept: &KeptIdea) -> Option<LibraryAction> {
+    fn row(
+        &mut self,
+        ui: &mut egui::Ui,
+        kept: &KeptIdea,
+        drag_hint: &str,
+    ) -> Option<LibraryAction> {
         let mut action = None;
         let selected = self.selected == Some(kept.id);
         ui.horizontal(|ui| {
-            let handle = drag_handle(ui)
-                .on_hover_cursor(egui::CursorIcon::Grab)
-                .on_hover_text(DRAG_HANDLE_HINT);
+            let handle = drag_handle(ui, DragSource::Kept(kept.id), drag_hint);
             if handle.drag_started() {
                 action = Some(LibraryAction::DragOut(kept.id));
             }
@@ -122,30 +127,17 @@ impl LibraryPanel {
             if ui.small_button("Save as MIDI…").clicked() {
                 action = Some(LibraryAction::SaveAsMidi(kept.id));
             }
+            if ui
+                .small_button("Copy path")
+                .on_hover_text("Write the .mid file and copy where it is")
+                .clicked()
+            {
+                action = Some(LibraryAction::CopyPath(kept.id));
+            }
             if ui.small_button("Delete").clicked() {
                 action = Some(LibraryAction::Delete(kept.id));
             }
         });
         action
     }
-}
-
-/// A grip of six dots that can be dragged; painted, so it needs no symbol font.
-fn drag_handle(ui: &mut egui::Ui) -> egui::Response {
-    let (rect, response) = ui.allocate_exact_size(egui::vec2(12.0, 18.0), egui::Sense::drag());
-    let color = if response.hovered() {
-        ui.visuals().strong_text_color()
-    } else {
-        ui.visuals().weak_text_color()
-    };
-    for column in [-2.5, 2.5] {
-        for row in [-5.0, 0.0, 5.0] {
-            let centre = rect.center() + egui::vec2(column, row);
-            ui.painter().circle_filled(centre, 1.4, color);
-        }
-    }
-    response.widget_info(|| {
-        egui::WidgetInfo::labeled(egui::accesskit::Role::Button, true, "Drag handle")
-    });
-    response
 }

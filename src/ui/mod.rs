@@ -4,6 +4,7 @@
 //! own threads, and the library writes on its own thread.
 
 pub mod dialogs;
+pub mod drag_out;
 pub mod library_panel;
 pub mod piano_roll;
 pub mod player;
@@ -23,6 +24,7 @@ use crate::worker::{
     TrainRequest, WorkerHandle,
 };
 use dialogs::{DialogResult, Dialogs};
+use drag_out::{DragFile, DragOut, DragReport, DragSource, drag_handle};
 use library_panel::{LibraryAction, LibraryPanel};
 use piano_roll::{PianoRoll, seconds_to_ticks};
 use player::{NoPlayback, Player};
@@ -183,6 +185,7 @@ pub struct SongsketchApp {
     library_panel: LibraryPanel,
     retrain: RetrainPanel,
     dialogs: Dialogs,
+    drag_out: DragOut,
     status: StatusLine,
 }
 
@@ -233,6 +236,7 @@ impl SongsketchApp {
             library_panel: LibraryPanel::default(),
             retrain: RetrainPanel::default(),
             dialogs: Dialogs::new(Arc::new(move || dialog_ctx.request_repaint())),
+            drag_out: DragOut::new(parts.data_dir.join("dragged")),
             status,
             settings,
         };
@@ -628,6 +632,12 @@ impl SongsketchApp {
             {
                 self.roll.fit();
             }
+            if has_idea {
+                let hint = self.drag_out.hint().to_owned();
+                if drag_handle(ui, DragSource::Current, &hint).drag_started() {
+                    self.drag_out.arm(DragSource::Current);
+                }
+            }
             if let Some(current) = &self.current {
                 let sheet = current.idea.sheet();
                 ui.weak(format!(
@@ -663,15 +673,70 @@ impl SongsketchApp {
 
     fn library_side_panel(&mut self, ui: &mut egui::Ui) {
         let deleted = self.deleted.as_ref().map(|(_, kept)| kept.name.clone());
-        let action = self
-            .library_panel
-            .ui(ui, self.library.as_ref(), deleted.as_deref());
+        let action = self.library_panel.ui(
+            ui,
+            self.library.as_ref(),
+            deleted.as_deref(),
+            self.drag_out.hint(),
+        );
         if let Some(action) = action {
-            self.on_library_action(action);
+            self.on_library_action(ui.ctx(), action);
         }
     }
 
-    fn on_library_action(&mut self, action: LibraryAction) {
+    /// The file a drag handle stands for: a kept idea numbered by its id, the idea on the roll
+    /// by its library id once kept, else by its seed.
+    fn drag_file(&self, source: DragSource) -> Option<DragFile> {
+        match source {
+            DragSource::Kept(id) => {
+                let kept = self.library.as_ref()?.get(id)?;
+                Some(DragFile::new(kept.idea.clone(), kept.id))
+            }
+            DragSource::Current => {
+                let current = self.current.as_ref()?;
+                let number = current.kept_id.or(current.seed).unwrap_or(0);
+                Some(DragFile::new(current.idea.clone(), number))
+            }
+        }
+    }
+
+    /// Drag-out's part of a frame: report drags that ended, start the one leaving the window.
+    fn drag_out_frame(&mut self, ctx: &egui::Context, frame: &eframe::Frame) {
+        self.drag_out.check_window(frame);
+        if let Some(report) = self.drag_out.finished() {
+            self.report(report);
+        }
+        if let Some(source) = self.drag_out.left_window(ctx)
+            && let Some(file) = self.drag_file(source)
+        {
+            let report = self.drag_out.start(ctx, frame, file);
+            self.report(report);
+        }
+        self.drag_out.show_cursor(ctx);
+    }
+
+    fn report(&mut self, report: DragReport) {
+        match report {
+            DragReport::Activity(text) => self.status.activity = text,
+            DragReport::Error(text) => self.status.error = Some(text),
+        }
+    }
+
+    /// Writes a kept idea's file where drags put theirs and copies its path.
+    fn copy_path(&mut self, ctx: &egui::Context, id: u64) {
+        let Some(file) = self.drag_file(DragSource::Kept(id)) else {
+            return;
+        };
+        match self.drag_out.write_file(&file) {
+            Ok(path) => {
+                ctx.copy_text(path.display().to_string());
+                self.status.activity = format!("Copied the path of {}.", path.display());
+            }
+            Err(error) => self.status.error = Some(format!("Could not write the file: {error:#}")),
+        }
+    }
+
+    fn on_library_action(&mut self, ctx: &egui::Context, action: LibraryAction) {
         let Some(library) = self.library.as_mut() else {
             return;
         };
@@ -713,16 +778,15 @@ impl SongsketchApp {
                 }
             }
             LibraryAction::SaveAsMidi(id) => {
-                let Some(kept) = library.get(id) else { return };
-                let number = u32::try_from(kept.id).unwrap_or(u32::MAX);
-                let name = crate::midi::write::idea_file_name(&kept.idea, number);
-                if let Err(error) = self.dialogs.save_as_midi(kept.idea.clone(), name) {
+                let Some(file) = self.drag_file(DragSource::Kept(id)) else {
+                    return;
+                };
+                if let Err(error) = self.dialogs.save_as_midi(file.idea, file.file_name) {
                     self.status.error = Some(format!("Could not open the save dialog: {error}"));
                 }
             }
-            LibraryAction::DragOut(_) => {
-                self.status.activity = library_panel::DRAG_HANDLE_HINT.into();
-            }
+            LibraryAction::DragOut(id) => self.drag_out.arm(DragSource::Kept(id)),
+            LibraryAction::CopyPath(id) => self.copy_path(ctx, id),
         }
     }
 
@@ -798,7 +862,7 @@ impl SongsketchApp {
 }
 
 impl eframe::App for SongsketchApp {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         self.process_worker_events();
         self.process_dialog_results();
@@ -818,6 +882,7 @@ impl eframe::App for SongsketchApp {
             self.roll.ui(ui, playhead);
         });
         self.retrain_window(&ctx);
+        self.drag_out_frame(&ctx, frame);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
