@@ -26,7 +26,7 @@ APT_PACKAGES := build-essential pkg-config libasound2-dev libjack-jackd2-dev \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup build lint unit fmt clippy bench clean-deps
+.PHONY: run test setup build lint unit fmt clippy bench clean-deps screenshot
 
 run: setup
 	cargo build --release
@@ -36,6 +36,10 @@ run: setup
 # dummy JACK server and FluidSynth; the default build keeps ALSA.
 test: setup lint
 	cargo test --all-targets --features jack -- --test-threads=2
+
+# The release binary with the default model under Xvfb: an idea kept, the next on the roll.
+screenshot: setup
+	scripts/screenshot.sh docs/screenshots/release.png
 
 lint: setup
 	cargo fmt --check

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Takes a picture of the release binary's window under Xvfb, the way a composer first sees it:
 # builds `songsketch --release`, starts it with a fresh data folder on a virtual 1280x720
-# screen, presses N for an idea, waits, and saves the screen with ImageMagick's `import`.
+# screen, presses N for an idea, K to keep it, N for the next, and saves the screen with
+# ImageMagick's `import`.
 #
 #   scripts/screenshot.sh [out.png]        (default: docs/screenshots/release.png)
 #   PROFILE=debug scripts/screenshot.sh    (the debug binary: quicker to build, same window)
@@ -47,7 +48,16 @@ done
 [ -n "$window" ] || { echo "screenshot: the window did not appear" >&2; exit 1; }
 xdotool windowmove "$window" 0 0 windowsize "$window" 1280 720 windowfocus "$window" 2>/dev/null || true
 sleep 3
-xdotool mousemove --window "$window" 640 400 key --window "$window" n || true
+# An idea, kept (so the library shows one), then the next idea on the roll.
+# Without a window manager winit's window never gets the keyboard focus, so the buttons are
+# clicked where the top bar puts them: Next idea, then Keep, then Next idea again.
+next_idea=(mousemove 40 16 click 1)
+keep=(mousemove 216 16 click 1)
+xdotool "${next_idea[@]}" || true
+sleep 4
+xdotool "${keep[@]}" || true
+sleep 1
+xdotool "${next_idea[@]}" mousemove 640 700 || true
 sleep 4
 import -window root "$out"
 echo "screenshot: saved $out"

@@ -9,6 +9,7 @@ use serde_json::Value;
 use songsketch::midi::MidiError;
 use songsketch::midi::read::read_midi;
 use songsketch::midi::voicing::voice_chord;
+use songsketch::midi::voicing::{BASS_LOWEST as CHORD_LOWEST, UPPER_HIGHEST as CHORD_HIGHEST};
 use songsketch::midi::write::{
     ExportOptions, idea_file_name, lead_sheet_to_smf_bytes, write_lead_sheet,
 };
@@ -508,8 +509,10 @@ fn chords_are_voiced_low_with_the_bass_lowest_and_moving_smoothly() {
     for (group, symbol) in groups.iter().zip(&symbols) {
         let pitches = &group.2;
         assert!(
-            pitches.iter().all(|&p| (43..=67).contains(&p)),
-            "{symbol}: {pitches:?} leaves G2..G4"
+            pitches
+                .iter()
+                .all(|&p| (CHORD_LOWEST..=CHORD_HIGHEST).contains(&p)),
+            "{symbol}: {pitches:?} leaves the chord register"
         );
         assert_eq!(
             pitches[0] % 12,
@@ -715,7 +718,12 @@ fn a_real_song_is_written_completely() {
     );
     assert_eq!(conductor.markers.len(), song.sections.len());
     assert_eq!(conductor.end_of_track, Some(song.total_ticks() as u64 * 40));
-    assert!(chords.notes.iter().all(|n| (43..=67).contains(&n.0)));
+    assert!(
+        chords
+            .notes
+            .iter()
+            .all(|n| (CHORD_LOWEST..=CHORD_HIGHEST).contains(&n.0))
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -869,7 +877,11 @@ fn python_mido_and_pretty_midi_read_the_exports_as_written() {
         assert!(close(*time, seconds(start, 625_000)));
     }
     let chord_notes = instrument_notes(am, "Chords");
-    assert!(chord_notes.iter().all(|n| (43..=67).contains(&n.0)));
+    assert!(
+        chord_notes
+            .iter()
+            .all(|n| (CHORD_LOWEST..=CHORD_HIGHEST).contains(&n.0))
+    );
     assert!(close(
         am["pretty_midi"]["end_time"].as_f64().unwrap(),
         seconds(14880, 625_000)

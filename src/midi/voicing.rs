@@ -1,12 +1,12 @@
 //! Chord voicing: which MIDI notes a chord symbol is played with, in the low register.
 //!
 //! A voicing is a bass note plus close-position upper voices:
-//! - the bass is the chord's bass note (the slash bass, or the root) in G2..F#3 ([`BASS_LOWEST`]..=54);
+//! - the bass is the chord's bass note (the slash bass, or the root) in E2..D#3 ([`BASS_LOWEST`]..=51);
 //! - the upper voices are the chord's other tones, each once (a triad's root is doubled, a
-//!   four-note chord's bass tone is not), all above the bass, within C3..G4
+//!   four-note chord's bass tone is not), all above the bass, within C3..E4
 //!   ([`UPPER_LOWEST`]..=[`UPPER_HIGHEST`]) and within one octave of each other;
 //! - among those, the one closest to the previous chord's upper voices (smallest total
-//!   movement), so chords move smoothly; the first chord sits around A3 ([`FIRST_CHORD_CENTRE`]);
+//!   movement), so chords move smoothly; the first chord sits around G3 ([`FIRST_CHORD_CENTRE`]);
 //!   ties go to the lower voicing, so the melody keeps the room above.
 //!
 //! The result is sorted from low to high: the bass first. The exporter, the player and the piano
@@ -14,14 +14,15 @@
 
 use crate::music::{ChordSymbol, PitchClass};
 
-/// The lowest bass note (G2); the bass lies in the octave from here up.
-pub const BASS_LOWEST: u8 = 43;
+/// The lowest bass note (E2); the bass lies in the octave from here up.
+pub const BASS_LOWEST: u8 = 40;
 /// The lowest upper voice (C3).
 pub const UPPER_LOWEST: u8 = 48;
-/// The highest upper voice (G4), so a melody from about A4 up stays above the chords.
-pub const UPPER_HIGHEST: u8 = 67;
-/// Where the first chord's upper voices are centred (A#3), when there is no previous chord.
-pub const FIRST_CHORD_CENTRE: f64 = 58.0;
+/// The highest upper voice (E4): pop melodies mostly sing from about D4 up, and the chords stay
+/// mostly under them.
+pub const UPPER_HIGHEST: u8 = 64;
+/// Where the first chord's upper voices are centred (G3), when there is no previous chord.
+pub const FIRST_CHORD_CENTRE: f64 = 55.0;
 
 /// The notes (MIDI numbers, low to high, bass first) that play `chord`, moving as little as
 /// possible from `previous` (the last chord's notes as this function returned them).
@@ -37,7 +38,7 @@ pub fn voice_chord(chord: ChordSymbol, previous: Option<&[u8]>) -> Vec<u8> {
     notes
 }
 
-/// The bass note's pitch in G2..F#3.
+/// The bass note's pitch in E2..D#3.
 fn bass_pitch(class: PitchClass) -> u8 {
     BASS_LOWEST + (class.index() + 12 - BASS_LOWEST % 12) % 12
 }
@@ -221,11 +222,11 @@ mod tests {
         let am = voice_chord(chord("Am"), None);
         assert_eq!(am, [45, 52, 57, 60]); // A2 | E3 A3 C4
         let f = voice_chord(chord("F"), Some(&am));
-        assert_eq!(f, [53, 57, 60, 65]); // F3 | A3 C4 F4
+        assert_eq!(f, [41, 53, 57, 60]); // F2 | F3 A3 C4
         let c = voice_chord(chord("C"), Some(&f));
-        assert_eq!(c, [48, 55, 60, 64]); // C3 | G3 C4 E4
+        assert_eq!(c, [48, 52, 55, 60]); // C3 | E3 G3 C4
         let g = voice_chord(chord("G"), Some(&c));
-        assert_eq!(g, [43, 55, 59, 62]); // G2 | G3 B3 D4
+        assert_eq!(g, [43, 50, 55, 59]); // G2 | D3 G3 B3
     }
 
     #[test]

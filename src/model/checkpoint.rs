@@ -27,6 +27,24 @@ pub const RESUME_WEIGHTS_FILE: &str = "resume.safetensors";
 pub const FORMAT: &str = "songsketch-model";
 pub const FORMAT_VERSION: u32 = 1;
 
+/// JSON has no infinity or NaN (serde_json writes them as `null`): a loss not measured yet is
+/// infinite, so it is written as `null` and `null` reads back as infinity.
+mod infinite_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+        if value.is_finite() {
+            serializer.serialize_f64(*value)
+        } else {
+            serializer.serialize_none()
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::INFINITY))
+    }
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same folder.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ModelError> {
     let file_name = path
@@ -78,10 +96,13 @@ pub struct DataSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EpochLog {
     pub epoch: usize,
+    #[serde(with = "infinite_as_null")]
     pub train_loss: f64,
+    #[serde(with = "infinite_as_null")]
     pub validation_loss: f64,
     pub learning_rate: f64,
     pub seconds: f64,
+    #[serde(with = "infinite_as_null")]
     pub tokens_per_second: f64,
 }
 
@@ -89,11 +110,14 @@ pub struct EpochLog {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
     /// Mean cross-entropy per token on the validation songs (nats), best epoch.
+    #[serde(with = "infinite_as_null")]
     pub best_validation_loss: f64,
     pub best_epoch: usize,
+    #[serde(with = "infinite_as_null")]
     pub validation_bits_per_token: f64,
     pub epochs_run: usize,
     pub training_seconds: f64,
+    #[serde(with = "infinite_as_null")]
     pub tokens_per_second: f64,
     pub device: String,
     pub stopped_because: String,
@@ -187,5 +211,23 @@ impl ModelDir {
 
     pub fn resume_weights(&self) -> PathBuf {
         self.dir.join(RESUME_WEIGHTS_FILE)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_loss_not_measured_yet_survives_json() {
+        let before = Metrics {
+            best_validation_loss: f64::INFINITY,
+            validation_bits_per_token: 1.5,
+            ..Metrics::default()
+        };
+        let json = serde_json::to_string(&before).expect("metrics to JSON");
+        assert!(json.contains("\"best_validation_loss\":null"), "{json}");
+        let after: Metrics = serde_json::from_str(&json).expect("metrics from JSON");
+        assert_eq!(after, before);
     }
 }

@@ -45,7 +45,7 @@ impl LibraryPanel {
             return None;
         };
         if let Some(name) = deleted {
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 ui.label(format!("Deleted “{name}”."));
                 if ui.button("Undo delete").clicked() {
                     action = Some(LibraryAction::UndoDelete);
@@ -117,7 +117,8 @@ impl LibraryPanel {
                 kept.date_text()
             ));
         });
-        ui.horizontal(|ui| {
+        // Wrapped, so the panel keeps its width whatever the buttons need.
+        ui.horizontal_wrapped(|ui| {
             if ui.small_button("Play").clicked() {
                 action = Some(LibraryAction::Play(kept.id));
             }

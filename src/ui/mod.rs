@@ -286,6 +286,16 @@ impl SongsketchApp {
         &self.retrain
     }
 
+    /// The models to choose from: the default one and every trained one.
+    pub fn models(&self) -> Vec<ModelRef> {
+        self.catalog.models()
+    }
+
+    /// Takes `folder` as the songs to retrain on, as the folder dialog does.
+    pub fn choose_training_folder(&mut self, folder: PathBuf) {
+        self.retrain.folder = Some(folder);
+    }
+
     pub fn is_waiting_for_idea(&self) -> bool {
         self.waiting_for_idea
     }
@@ -448,7 +458,7 @@ impl SongsketchApp {
     fn process_dialog_results(&mut self) {
         for result in self.dialogs.poll() {
             match result {
-                DialogResult::TrainingFolder(folder) => self.retrain.folder = Some(folder),
+                DialogResult::TrainingFolder(folder) => self.choose_training_folder(folder),
                 DialogResult::Saved(path) => {
                     self.status.activity = format!("Saved {}.", path.display());
                 }
@@ -800,6 +810,8 @@ impl SongsketchApp {
         egui::Window::new("Retrain")
             .open(&mut open)
             .default_width(440.0)
+            .pivot(egui::Align2::CENTER_CENTER)
+            .default_pos(ctx.content_rect().center())
             .show(ctx, |ui| {
                 action = self.retrain.ui(ui, &models, self.model.as_ref());
             });
