@@ -1,9 +1,8 @@
 //! The playhead on the piano roll, driven through egui_kittest: a new idea plays at once, Space
-//! stops and starts the player,
-//! the roll draws a line where the player says it is (seconds → grid ticks at the idea's tempo),
-//! the line follows as the player moves on, and Stop takes it away. The player here is a double
-//! whose position the test sets, so the check is exact; the real player's timing is measured in
-//! tests/playback_*.rs.
+//! stops and starts the player, the roll draws a line where the player says it is (seconds →
+//! grid ticks at the idea's tempo), the line follows as the player moves on, and Stop takes it
+//! away. The player here is a double whose position the test sets, so the check is exact; the
+//! real player's timing is measured in tests/playback_*.rs.
 
 mod support;
 
