@@ -26,7 +26,7 @@ APT_PACKAGES := build-essential pkg-config libasound2-dev libjack-jackd2-dev \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup build lint unit fmt clippy bench clean-deps screenshot
+.PHONY: run test setup build lint unit fmt clippy bench clean-deps screenshot loss-plot
 
 run: setup
 	cargo build --release
@@ -40,6 +40,11 @@ test: setup lint
 # The release binary with the default model under Xvfb: an idea kept, the next on the roll.
 screenshot: setup
 	scripts/screenshot.sh docs/screenshots/release.png
+
+# The default model's loss curve for its card (matplotlib only here, not for the tests).
+loss-plot: $(VENV_STAMP)
+	$(VENV)/bin/pip install -q matplotlib
+	$(VENV)/bin/python scripts/plot_loss.py models/default
 
 lint: setup
 	cargo fmt --check
