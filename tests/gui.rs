@@ -5,13 +5,15 @@
 mod support;
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use songsketch::music::Idea;
 use songsketch::music::Key;
 use songsketch::ui::piano_roll::Voice;
-use songsketch::ui::player::NoPlayback;
+use songsketch::ui::player::{NoPlayback, Player};
 use songsketch::ui::{AppParts, SongsketchApp};
 use songsketch::worker::MissingModel;
 use support::{MemoryStorage, Pop909Backend};
@@ -283,4 +285,105 @@ fn save_as_midi_writes_the_ideas_melody_and_the_chords_the_roll_shows() {
     written.sort_unstable();
     shown.sort_unstable();
     assert_eq!(written, shown, "the file holds the notes the roll draws");
+}
+
+/// Stands in for the player where the machine has no MIDI ports or sound card: it offers the
+/// outputs it is given and records every output the window chooses. It plays nothing.
+struct OutputsPlayer {
+    outputs: Vec<String>,
+    selected: Arc<Mutex<Vec<String>>>,
+}
+
+impl OutputsPlayer {
+    fn new(outputs: &[&str]) -> (Self, Arc<Mutex<Vec<String>>>) {
+        let selected = Arc::new(Mutex::new(Vec::new()));
+        let player = OutputsPlayer {
+            outputs: outputs.iter().map(|o| o.to_string()).collect(),
+            selected: Arc::clone(&selected),
+        };
+        (player, selected)
+    }
+}
+
+impl Player for OutputsPlayer {
+    fn unavailable_reason(&self) -> Option<String> {
+        None
+    }
+
+    fn refresh_outputs(&mut self) -> Vec<String> {
+        self.outputs.clone()
+    }
+
+    fn select_output(&mut self, name: &str) -> anyhow::Result<()> {
+        anyhow::ensure!(self.outputs.iter().any(|o| o == name), "no output {name}");
+        self.selected.lock().unwrap().push(name.to_string());
+        Ok(())
+    }
+
+    fn play(&mut self, _idea: &Idea, _looping: bool) -> anyhow::Result<()> {
+        anyhow::bail!("this test player plays nothing")
+    }
+
+    fn stop(&mut self) {}
+
+    fn set_looping(&mut self, _looping: bool) {}
+
+    fn playhead_seconds(&mut self) -> Option<f64> {
+        None
+    }
+}
+
+const BUILT_IN: &str = "Built-in synth";
+const FLUID_PORT: &str = "FLUID Synth (4242):Synth input port (4242:0)";
+
+#[test]
+fn the_output_chosen_in_the_menu_is_chosen_again_after_a_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let mut storage = MemoryStorage::default();
+    let with_player = |player: OutputsPlayer| AppParts {
+        player: Box::new(player),
+        ..parts(data.path())
+    };
+    {
+        let (player, selected) = OutputsPlayer::new(&[BUILT_IN, FLUID_PORT]);
+        let mut harness = app(with_player(player), None);
+        harness.run_steps(2);
+        assert_eq!(harness.state().settings().output, None);
+        assert!(selected.lock().unwrap().is_empty(), "nothing chosen yet");
+        // The menu shows the first output until one is chosen.
+        harness.get_by_value(BUILT_IN).click();
+        harness.run_steps(2);
+        harness.get_by_label(FLUID_PORT).click();
+        harness.run_steps(2);
+        assert_eq!(*selected.lock().unwrap(), [FLUID_PORT]);
+        assert_eq!(
+            harness.state().settings().output.as_deref(),
+            Some(FLUID_PORT)
+        );
+        eframe::App::save(harness.state_mut(), &mut storage);
+    }
+
+    // Restarted from the same storage: the port is chosen again, before any click, and shown.
+    let (player, selected) = OutputsPlayer::new(&[BUILT_IN, FLUID_PORT]);
+    let mut harness = app(with_player(player), Some(&storage));
+    harness.run_steps(2);
+    assert_eq!(*selected.lock().unwrap(), [FLUID_PORT]);
+    assert_eq!(
+        harness.state().settings().output.as_deref(),
+        Some(FLUID_PORT)
+    );
+    harness.get_by_value(FLUID_PORT);
+    drop(harness);
+
+    // Restarted while that synth is not running: the built-in synth is shown, nothing is forced
+    // on the player, and the choice is kept for when the port is back.
+    let (player, selected) = OutputsPlayer::new(&[BUILT_IN]);
+    let mut harness = app(with_player(player), Some(&storage));
+    harness.run_steps(2);
+    assert!(selected.lock().unwrap().is_empty());
+    harness.get_by_value(BUILT_IN);
+    assert_eq!(
+        harness.state().settings().output.as_deref(),
+        Some(FLUID_PORT)
+    );
 }

@@ -15,11 +15,19 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use playback_support::{first_loud, load, loudness_db, max_db, read_wav_mono, sounding_spans};
+use playback_support::{
+    export_idea, first_loud, load, load_file, loudness_db, max_db, pop909_idea, read_wav_mono,
+    sounding_spans,
+};
 use songsketch::playback::ports::{PortSink, list_output_ports};
 use songsketch::playback::{Player, PlayerCommand, PlayerEvent, TimedMessage, Timeline};
 
 const SOUNDFONT: &str = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
+/// The JACK server's sample rate: jack_midi_dump's timestamps count frames at this rate.
+const RATE: f64 = 44_100.0;
+/// Frames per JACK period: midir hands every message to JACK at the start of a period, so a
+/// message's time on the wire is rounded to this.
+const PERIOD_FRAMES: f64 = 256.0;
 const WINDOW: f64 = 0.02;
 /// Louder than this counts as sound; quieter than SILENT_DB as silence (FluidSynth's dither
 /// noise floor is about -93 dB; its reverb tail takes about 1.2 s to fall below -85 dB).
@@ -79,7 +87,8 @@ fn jack_ports() -> Vec<String> {
 
 fn start_jack(server: &str) -> JackServer {
     let child = Command::new("jackd")
-        .args(["-n", server, "-d", "dummy", "-r", "44100", "-p", "256"])
+        .args(["-n", server, "-d", "dummy", "-r", "44100", "-p"])
+        .arg(PERIOD_FRAMES.to_string())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -140,16 +149,20 @@ impl FluidSynth {
     }
 }
 
-/// jack_midi_dump connected to our output port; collects every message it sees.
+/// A MIDI message as jack_midi_dump saw it: the JACK frame it arrived in, and its bytes.
+type DumpedMessage = (u64, Vec<u8>);
+
+/// jack_midi_dump connected to our output port; collects every message it sees with the JACK
+/// frame it arrived in (counted from the dump's start).
 struct MidiDump {
     _child: Guard,
-    messages: Arc<Mutex<Vec<Vec<u8>>>>,
+    messages: Arc<Mutex<Vec<DumpedMessage>>>,
 }
 
 impl MidiDump {
     fn start(client: &str) -> MidiDump {
         let mut child = Command::new("jack_midi_dump")
-            .arg(client)
+            .args(["-a", client])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -159,8 +172,8 @@ impl MidiDump {
         let sink = Arc::clone(&messages);
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(bytes) = parse_dump_line(&line) {
-                    sink.lock().expect("dump lock").push(bytes);
+                if let Some(message) = parse_dump_line(&line) {
+                    sink.lock().expect("dump lock").push(message);
                 }
             }
         });
@@ -174,14 +187,24 @@ impl MidiDump {
         }
     }
 
-    fn take(&self) -> Vec<Vec<u8>> {
+    /// The messages seen so far, with their frames.
+    fn take_timed(&self) -> Vec<DumpedMessage> {
         std::mem::take(&mut *self.messages.lock().expect("dump lock"))
+    }
+
+    /// The messages seen so far.
+    fn take(&self) -> Vec<Vec<u8>> {
+        self.take_timed()
+            .into_iter()
+            .map(|(_, bytes)| bytes)
+            .collect()
     }
 }
 
-/// "   1234: 90 3c 64 note on ..." → [0x90, 0x3c, 0x64].
-fn parse_dump_line(line: &str) -> Option<Vec<u8>> {
-    let (_, rest) = line.split_once(':')?;
+/// "   1234: 90 3c 64 note on ..." (with `-a`: the frame, then the bytes) → (1234, [0x90, 0x3c, 0x64]).
+fn parse_dump_line(line: &str) -> Option<DumpedMessage> {
+    let (frame, rest) = line.split_once(':')?;
+    let frame = frame.trim().parse().ok()?;
     let bytes: Vec<u8> = rest
         .split_whitespace()
         .map_while(|token| {
@@ -190,7 +213,7 @@ fn parse_dump_line(line: &str) -> Option<Vec<u8>> {
                 .flatten()
         })
         .collect();
-    (!bytes.is_empty() && bytes[0] & 0x80 != 0).then_some(bytes)
+    (!bytes.is_empty() && bytes[0] & 0x80 != 0).then_some((frame, bytes))
 }
 
 /// Our output port, as JACK names it (client "songsketch", maybe with a suffix).
@@ -245,16 +268,26 @@ fn player_drives_fluidsynth_through_jack() {
     let _jack = start_jack(&server);
     let dir = tempfile::tempdir().expect("temp dir");
 
-    plays_a_song_and_every_note_sounds(dir.path());
+    an_exported_idea_plays_and_every_note_sounds(dir.path());
     stop_in_a_held_chord_leaves_silence(dir.path());
+    a_looped_idea_comes_round_on_time_until_stopped(dir.path());
     pause_resume_seek_and_tempo_follow_the_commands(dir.path());
     a_vanished_port_is_reported_and_the_player_goes_on(dir.path());
 }
 
-/// Eight bars of a Nottingham tune: every note-on arrives, the WAV sounds while notes play,
-/// and at the end every note got its note-off.
-fn plays_a_song_and_every_note_sounds(dir: &Path) {
-    let timeline = load("nottingham/ashover1.mid").first_bars(8);
+/// An idea as the app saves it: a four-bar verse and a four-bar chorus that the POP909 adapter
+/// cut from a real song, written to a file by "Save as MIDI…", read back into a timeline and
+/// played to FluidSynth. Every note-on arrives, the WAV sounds while notes play and falls silent
+/// after the end, and every note got its note-off.
+fn an_exported_idea_plays_and_every_note_sounds(dir: &Path) {
+    let idea = pop909_idea("009", 4);
+    let timeline = load_file(&export_idea(&idea, dir));
+    let eight_bars = 8.0 * 4.0 * 60.0 / idea.sheet().tempo.bpm();
+    assert!(
+        (timeline.duration() - eight_bars).abs() < 0.01,
+        "the file lasts the idea's 8 bars of 4/4: {:.3} s",
+        timeline.duration()
+    );
     let fluid = FluidSynth::start("fluid-a", &dir.join("a.wav"));
     assert!(
         list_output_ports()
@@ -337,7 +370,7 @@ fn stop_in_a_held_chord_leaves_silence(dir: &Path) {
         .chain(song.messages().iter().copied().filter(|m| m.kind() != 0xC0))
         .collect();
     let timeline = Timeline::from_messages(organ, song.duration(), song.bar_starts().to_vec());
-    let (stop_at, held) = held_chord(&timeline);
+    let (stop_at, held) = held_chord(&timeline, 2.0);
 
     let fluid = FluidSynth::start("fluid-b", &dir.join("b.wav"));
     let sink = PortSink::connect("fluid-b").expect("connect to FluidSynth");
@@ -403,6 +436,133 @@ fn stop_in_a_held_chord_leaves_silence(dir: &Path) {
     assert_sounding_notes_all_ended(&received);
 
     drop(player);
+}
+
+/// Looping a two-bar idea (one bar of verse and one of chorus, saved as the app saves it): the
+/// notes come round again and again, each pass one timeline duration after the one before as
+/// JACK's frame clock saw them arrive; no Finished while looping; Stop in the third pass, while a
+/// chord is held, ends every note (note-offs, then CC 64 = 0 and CC 123 on every channel).
+fn a_looped_idea_comes_round_on_time_until_stopped(dir: &Path) {
+    let folder = dir.join("loop");
+    std::fs::create_dir_all(&folder).expect("folder for the looped idea");
+    let timeline = load_file(&export_idea(&pop909_idea("009", 1), &folder));
+    let per_pass = timeline.note_on_count();
+    let duration = timeline.duration();
+    let (stop_in_pass, held) = held_chord(&timeline, 0.3);
+
+    let fluid = FluidSynth::start("fluid-e", &dir.join("e.wav"));
+    let sink = PortSink::connect("fluid-e").expect("connect to FluidSynth");
+    let dump = MidiDump::start("dump-e");
+    connect(&our_port(), "dump-e:input");
+    let player = Player::spawn(Some(Box::new(sink))).expect("player");
+    player.send(PlayerCommand::SetLoop(true));
+    player.play(timeline.clone());
+
+    // Each pass reports Started at position 0; the piece never reports Finished.
+    let mut pass_starts = Vec::new();
+    while pass_starts.len() < 3 {
+        let event = wait_event(&player, Duration::from_secs_f64(duration + 5.0), |e| {
+            matches!(e, PlayerEvent::Started { .. } | PlayerEvent::Finished)
+        });
+        assert_ne!(event, PlayerEvent::Finished, "Finished while looping");
+        pass_starts.push(started_origin(&event));
+    }
+    for pair in pass_starts.windows(2) {
+        let between = (pair[1] - pair[0]).as_secs_f64();
+        assert!(
+            (between - duration).abs() < 1e-6,
+            "passes start {between:.6} s apart, the idea lasts {duration:.6} s"
+        );
+    }
+    let stop_instant = pass_starts[2] + Duration::from_secs_f64(stop_in_pass);
+    std::thread::sleep(stop_instant.saturating_duration_since(Instant::now()));
+    player.send(PlayerCommand::Stop);
+    let stopped = wait_event(&player, Duration::from_secs(2), |e| {
+        matches!(e, PlayerEvent::Stopped | PlayerEvent::Finished)
+    });
+    assert_eq!(stopped, PlayerEvent::Stopped, "Finished while looping");
+    std::thread::sleep(Duration::from_millis(300));
+    let received = dump.take_timed();
+    drop(player);
+    drop(fluid);
+
+    // The first two passes: the same note-ons in the same order, one duration apart on the wire.
+    let note_ons: Vec<&DumpedMessage> = received
+        .iter()
+        .filter(|(_, m)| m[0] & 0xF0 == 0x90 && m[2] > 0)
+        .collect();
+    assert!(
+        note_ons.len() > 2 * per_pass,
+        "{} note-ons for two passes of {per_pass} and part of a third",
+        note_ons.len()
+    );
+    let (first, second) = (&note_ons[..per_pass], &note_ons[per_pass..2 * per_pass]);
+    let mut errors = Vec::new();
+    for ((frame_1, bytes_1), (frame_2, bytes_2)) in first.iter().zip(second) {
+        assert_eq!(bytes_1, bytes_2, "the second pass plays the same notes");
+        errors.push((frame_2 - frame_1) as f64 / RATE - duration);
+    }
+    errors.sort_by(f64::total_cmp);
+    let median = errors[errors.len() / 2];
+    let worst = errors.iter().fold(0.0f64, |w, e| w.max(e.abs()));
+    eprintln!(
+        "loop: {per_pass} note-ons a pass of {duration:.3} s; second pass off by {:.2} ms \
+         (median), {:.2} ms at most",
+        median * 1000.0,
+        worst * 1000.0
+    );
+    // The wire rounds each message to a JACK period, so one pass can be a period more or less
+    // after the other; a little more for the player's and the dummy driver's wake-ups.
+    let period = PERIOD_FRAMES / RATE;
+    assert!(
+        median.abs() < period + 0.002,
+        "second-pass notes come {:.1} ms (median) off one duration ({duration:.3} s) after the first",
+        median * 1000.0
+    );
+    // Single notes may meet a late wake-up on a busy machine, never a beat's worth.
+    assert!(
+        worst < 4.0 * period,
+        "a second-pass note comes {:.1} ms off one duration ({duration:.3} s) after the first",
+        worst * 1000.0
+    );
+
+    // Between the passes everything was silenced (CC 123 on each channel) before notes came again.
+    let messages: Vec<Vec<u8>> = received.into_iter().map(|(_, m)| m).collect();
+    let ons_at: Vec<usize> = messages
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m[0] & 0xF0 == 0x90 && m[2] > 0)
+        .map(|(i, _)| i)
+        .collect();
+    let between = &messages[ons_at[per_pass - 1] + 1..ons_at[per_pass]];
+    for channel in timeline.channels_used_list() {
+        assert!(
+            between.contains(&vec![0xB0 | channel, 123, 0]),
+            "CC 123 on channel {channel} before the second pass"
+        );
+    }
+
+    // Stop: after the last note-on, a note-off for every held note, then pedal off and CC 123.
+    let after_stop = &messages[ons_at[ons_at.len() - 1] + 1..];
+    for (channel, key) in &held {
+        assert!(
+            after_stop
+                .iter()
+                .any(|m| m[0] == 0x80 | channel && m[1] == *key),
+            "no note-off for held note {key} on channel {channel}"
+        );
+    }
+    for channel in timeline.channels_used_list() {
+        assert!(
+            after_stop.contains(&vec![0xB0 | channel, 123, 0]),
+            "CC 123 on channel {channel} after Stop"
+        );
+        assert!(
+            after_stop.contains(&vec![0xB0 | channel, 64, 0]),
+            "CC 64 = 0 on channel {channel} after Stop"
+        );
+    }
+    assert_sounding_notes_all_ended(&messages);
 }
 
 /// Tempo ×2, pause, resume and seek: the playhead and the wire follow each command.
@@ -530,13 +690,14 @@ fn wait_event_any(player: &Player, limit: Duration) -> PlayerEvent {
         .expect("the player still answers")
 }
 
-/// A moment where at least three notes sound and go on for at least 0.5 s more, and those notes.
+/// A moment, `not_before` seconds or later, where at least three notes sound and go on for at
+/// least 0.5 s more, and those notes.
 /// (Without note-offs on Stop they would ring for ever: an organ does not decay.)
-fn held_chord(timeline: &Timeline) -> (f64, Vec<(u8, u8)>) {
+fn held_chord(timeline: &Timeline, not_before: f64) -> (f64, Vec<(u8, u8)>) {
     let spans = timeline.note_spans();
     for candidate in &spans {
         let t = candidate.start + 0.1;
-        if t < 2.0 {
+        if t < not_before {
             continue;
         }
         let held: Vec<(u8, u8)> = spans

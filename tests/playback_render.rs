@@ -1,5 +1,6 @@
-//! The built-in synth offline: real songs rendered with rustysynth and FluidR3_GM (package
-//! fluid-soundfont-gm); the audio must be loud where notes sound and silent where none do.
+//! The built-in synth offline: real songs, and an idea exported as the app saves it, rendered with
+//! rustysynth and FluidR3_GM (package fluid-soundfont-gm); the audio must be loud where notes
+//! sound and silent where none do.
 
 mod playback_support;
 
@@ -7,7 +8,8 @@ use std::path::Path;
 use std::process::Command;
 
 use playback_support::{
-    datasets, load, loudness_db, max_db, min_db, read_wav_mono, sounding_spans,
+    datasets, export_idea, load, load_file, loudness_db, max_db, min_db, pop909_idea,
+    read_wav_mono, sounding_spans,
 };
 use songsketch::playback::render::{DEFAULT_TAIL_SECONDS, render_audio};
 use songsketch::playback::soundfont::{find_soundfont, load_soundfont};
@@ -86,14 +88,31 @@ fn rendered_audio_is_loud_exactly_where_notes_sound() {
     assert_spans_match(&loudness, &spans, audio.seconds());
 }
 
+/// `songsketch render` of an idea saved as the app saves it ("Save as MIDI…"): a verse and a
+/// chorus cut from a real POP909 song. The WAV is loud exactly where the idea's notes sound.
 #[test]
-fn render_command_writes_a_wav_that_follows_the_notes() {
+fn render_command_of_an_exported_idea_writes_a_wav_that_follows_the_notes() {
+    let saved = tempfile::tempdir().expect("temp dir");
+    let idea = pop909_idea("009", 4);
+    let file = export_idea(&idea, saved.path());
+    let timeline = load_file(&file);
+    let melody_ons = timeline
+        .messages()
+        .iter()
+        .filter(|m| m.is_note_on() && m.channel() == 0)
+        .count();
+    assert_eq!(
+        melody_ons,
+        idea.sheet().melody().len(),
+        "the file holds the idea's melody"
+    );
+    assert!(timeline.note_on_count() > melody_ons, "and its chords");
+
     let dir = tempfile::tempdir().expect("temp dir");
-    let out = dir.path().join("tune.wav");
-    let song = datasets().join("nottingham/ashover1.mid");
+    let out = dir.path().join("idea.wav");
     let status = Command::new(env!("CARGO_BIN_EXE_songsketch"))
         .arg("render")
-        .arg(&song)
+        .arg(&file)
         .arg("--out")
         .arg(&out)
         .status()
@@ -104,7 +123,6 @@ fn render_command_writes_a_wav_that_follows_the_notes() {
 
     let (rate, samples) = read_wav_mono(&out);
     assert_eq!(rate, 44_100);
-    let timeline = load("nottingham/ashover1.mid");
     let seconds = samples.len() as f64 / f64::from(rate);
     assert!((seconds - (timeline.duration() + DEFAULT_TAIL_SECONDS)).abs() < 0.01);
     assert_spans_match(

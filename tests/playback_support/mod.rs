@@ -1,9 +1,13 @@
-//! Shared by the playback tests: where the real songs are, reading WAV files back, and measuring
-//! loudness over time so "sounds while notes play, silent otherwise" can be checked.
+//! Shared by the playback tests: where the real songs are, ideas exported as the app exports them,
+//! reading WAV files back, and measuring loudness over time so "sounds while notes play, silent
+//! otherwise" can be checked.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
+use songsketch::datasets::pop909;
+use songsketch::midi::write::idea_file_name;
+use songsketch::music::{Idea, Section};
 use songsketch::playback::Timeline;
 
 pub fn datasets() -> PathBuf {
@@ -13,6 +17,54 @@ pub fn datasets() -> PathBuf {
 pub fn load(relative: &str) -> Timeline {
     let path = datasets().join(relative);
     songsketch::playback::load_timeline(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The first verse+chorus idea the POP909 adapter cuts from `song` (e.g. `"009"`), each section
+/// shortened to its first `bars` bars (notes cut at the section's end).
+pub fn pop909_idea(song: &str, bars: usize) -> Idea {
+    let folder = datasets().join("pop909").join(song);
+    let sheet = pop909::load_song(&folder).unwrap_or_else(|e| panic!("{}: {e}", folder.display()));
+    let idea = pop909::verse_chorus_pairs(&sheet)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("{}: no verse followed by a chorus", folder.display()));
+    let mut sheet = idea.into_sheet();
+    for section in &mut sheet.sections {
+        shorten(section, bars);
+    }
+    Idea::new(sheet).expect("a shortened idea is still an idea")
+}
+
+/// Keeps the first `bars` bars of `section`; a note reaching past them ends with them.
+fn shorten(section: &mut Section, bars: usize) {
+    assert!(
+        section.bars.len() >= bars,
+        "{} has only {} bars",
+        section.label,
+        section.bars.len()
+    );
+    section.bars.truncate(bars);
+    let mut remaining: u32 = section.bars.iter().map(|b| b.length).sum();
+    for bar in &mut section.bars {
+        for note in &mut bar.melody {
+            note.duration = note.duration.min(remaining - note.onset);
+        }
+        remaining -= bar.length;
+    }
+}
+
+/// Writes `idea` into `dir` through the app's "Save as MIDI…" (the exporter, default options)
+/// and returns the file.
+pub fn export_idea(idea: &Idea, dir: &Path) -> PathBuf {
+    let path = dir.join(idea_file_name(idea, 1));
+    songsketch::ui::dialogs::save_idea_as_midi(idea, &path)
+        .unwrap_or_else(|e| panic!("exporting {}: {e:#}", path.display()));
+    path
+}
+
+/// The player's timeline of an exported MIDI file.
+pub fn load_file(path: &Path) -> Timeline {
+    songsketch::playback::load_timeline(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// A WAV file as mono samples in -1..1 (channels averaged) and its sample rate.
