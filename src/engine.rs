@@ -1,6 +1,7 @@
 //! The real parts behind the window's traits: the libtorch model as the worker's
 //! [`IdeaEngine`]/[`ModelBackend`], and the player thread as the window's [`Player`].
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -190,6 +191,8 @@ pub const BUILT_IN_SYNTH: &str = "Built-in synth";
 pub struct ThreadPlayer {
     player: playback::Player,
     unavailable: Option<String>,
+    /// The SoundFont the built-in synth plays with; `None`: the first one in the usual places.
+    soundfont: Option<PathBuf>,
     /// Where the playhead was at an instant, and how fast it moves.
     playhead: Option<(Instant, f64, f64)>,
 }
@@ -205,6 +208,7 @@ impl ThreadPlayer {
         Ok(ThreadPlayer {
             player,
             unavailable,
+            soundfont: None,
             playhead: None,
         })
     }
@@ -248,7 +252,9 @@ impl Player for ThreadPlayer {
 
     fn select_output(&mut self, name: &str) -> anyhow::Result<()> {
         let choice = if name == BUILT_IN_SYNTH {
-            OutputChoice::BuiltInSynth { soundfont: None }
+            OutputChoice::BuiltInSynth {
+                soundfont: self.soundfont.clone(),
+            }
         } else {
             OutputChoice::Port(name.to_string())
         };
@@ -273,6 +279,17 @@ impl Player for ThreadPlayer {
 
     fn set_looping(&mut self, looping: bool) {
         self.player.send(PlayerCommand::SetLoop(looping));
+    }
+
+    fn use_soundfont(&mut self, path: &Path) -> anyhow::Result<()> {
+        let choice = OutputChoice::BuiltInSynth {
+            soundfont: Some(path.to_path_buf()),
+        };
+        let sink = playback::open_output(&choice)?;
+        self.player.send(PlayerCommand::SetOutput(Some(sink)));
+        self.soundfont = Some(path.to_path_buf());
+        self.unavailable = None;
+        Ok(())
     }
 
     fn playhead_seconds(&mut self) -> Option<f64> {

@@ -12,6 +12,8 @@ use crate::music::Idea;
 pub enum DialogResult {
     /// The folder of songs to retrain on.
     TrainingFolder(PathBuf),
+    /// A SoundFont for the built-in synth.
+    SoundFont(PathBuf),
     /// An idea was written as a MIDI file.
     Saved(PathBuf),
     /// Writing the MIDI file failed.
@@ -47,6 +49,18 @@ impl Dialogs {
                 .set_title("Choose a folder of MIDI songs to learn from")
                 .pick_folder()
                 .map(DialogResult::TrainingFolder)
+        })
+    }
+
+    /// Asks for a SoundFont (.sf2) for the built-in synth.
+    pub fn pick_soundfont(&self) -> std::io::Result<()> {
+        self.spawn(|| {
+            rfd::FileDialog::new()
+                .set_title("Choose a SoundFont for the built-in synth")
+                .add_filter("SoundFont", &["sf2"])
+                .set_directory("/usr/share/sounds/sf2")
+                .pick_file()
+                .map(DialogResult::SoundFont)
         })
     }
 

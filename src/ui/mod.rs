@@ -39,6 +39,8 @@ pub struct Settings {
     pub output: Option<String>,
     /// The model last chosen; `None` is the default model.
     pub model: Option<ModelRef>,
+    /// The SoundFont picked for the built-in synth; `None`: the first in the usual places.
+    pub soundfont: Option<PathBuf>,
     pub looping: bool,
     pub show_library: bool,
 }
@@ -49,6 +51,7 @@ impl Default for Settings {
             generate: GenerateSettings::default(),
             output: None,
             model: None,
+            soundfont: None,
             looping: false,
             show_library: true,
         }
@@ -248,8 +251,42 @@ impl SongsketchApp {
             .unwrap_or_else(|| app.catalog.default_model.clone());
         app.send(Request::Settings(app.settings.generate.clone()));
         app.send(Request::LoadModel(model));
+        app.restore_soundfont();
         app.refresh_outputs();
         app
+    }
+
+    /// Gives the built-in synth the SoundFont picked last time, if it is still there.
+    fn restore_soundfont(&mut self) {
+        let Some(path) = self.settings.soundfont.clone().filter(|p| p.is_file()) else {
+            return;
+        };
+        if let Err(error) = self.player.use_soundfont(&path) {
+            self.status.error = Some(format!(
+                "Could not use the SoundFont {}: {error:#}",
+                path.display()
+            ));
+        }
+    }
+
+    /// Plays through the built-in synth with the SoundFont at `path` (the SoundFont… button).
+    pub fn choose_soundfont(&mut self, path: PathBuf) {
+        match self.player.use_soundfont(&path) {
+            Ok(()) => {
+                self.status.activity = format!(
+                    "The built-in synth plays with {}.",
+                    path.file_name().unwrap_or_default().to_string_lossy()
+                );
+                self.settings.output = Some(crate::engine::BUILT_IN_SYNTH.to_string());
+                self.settings.soundfont = Some(path);
+            }
+            Err(error) => {
+                self.status.error = Some(format!(
+                    "Could not use the SoundFont {}: {error:#}",
+                    path.display()
+                ))
+            }
+        }
     }
 
     fn send(&self, request: Request) {
@@ -459,6 +496,7 @@ impl SongsketchApp {
         for result in self.dialogs.poll() {
             match result {
                 DialogResult::TrainingFolder(folder) => self.choose_training_folder(folder),
+                DialogResult::SoundFont(path) => self.choose_soundfont(path),
                 DialogResult::Saved(path) => {
                     self.status.activity = format!("Saved {}.", path.display());
                 }
@@ -613,6 +651,17 @@ impl SongsketchApp {
             .clicked()
         {
             self.refresh_outputs();
+        }
+        let soundfont = match &self.settings.soundfont {
+            Some(path) => format!("The built-in synth plays with {}", path.display()),
+            None => "The built-in synth plays with the first General MIDI SoundFont in \
+                     /usr/share/sounds/sf2 and the other usual places; pick any .sf2 here"
+                .to_string(),
+        };
+        if ui.button("SoundFont…").on_hover_text(soundfont).clicked()
+            && let Err(error) = self.dialogs.pick_soundfont()
+        {
+            self.status.error = Some(format!("Could not open the file dialog: {error}"));
         }
     }
 

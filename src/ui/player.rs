@@ -20,6 +20,13 @@ pub trait Player {
     fn set_looping(&mut self, looping: bool);
     /// Seconds into the idea while it plays; `None` when stopped.
     fn playhead_seconds(&mut self) -> Option<f64>;
+    /// Plays through the built-in synth with the SoundFont at `path` from now on.
+    fn use_soundfont(&mut self, path: &std::path::Path) -> anyhow::Result<()> {
+        anyhow::bail!(
+            "cannot use {}: this player has no built-in synth",
+            path.display()
+        )
+    }
 }
 
 /// The player of a build without playback: plays nothing and says why.
