@@ -18,10 +18,10 @@
 //! - **chorus − verse pitch**: mean MIDI pitch of the chorus notes minus that of the verse notes;
 //! - **longest same-pitch run**: most consecutive melody notes on one pitch;
 //! - **distinct verse progressions**: distinct verse chord sequences (as above) over the set;
-//! - **distinct verse openings**: distinct sequences of the chord roots of the verse's first
-//!   [`OPENING_BARS`] bars, as degrees above the key's tonic (0–11), consecutive repeats merged:
-//!   a coarse measure (key and chord quality left out) that can show variety change where whole
-//!   progressions are all distinct;
+//! - **distinct verse openings**: distinct sequences of the chord roots on the downbeats of the
+//!   verse's first [`OPENING_BARS`] bars, as degrees above the key's tonic (0–11): a coarse
+//!   measure (key, quality and chords inside bars left out) for variety where whole progressions
+//!   are all distinct;
 //! - **verse progression distance**: mean over pairs of ideas of the edit distance between their
 //!   verse progressions written relative to the tonic (root degree and quality per chord),
 //!   divided by the longer one's length (0 = same, 1 = nothing in common);
@@ -66,7 +66,7 @@ pub struct IdeaMetrics {
     /// The same relative to the key's tonic: (root degree 0–11, quality), `None` for no chord.
     #[serde(skip)]
     pub verse_degrees: Vec<Option<(u8, &'static str)>>,
-    /// Root degrees of the chords of the verse's first [`OPENING_BARS`] bars, repeats merged.
+    /// Root degrees of the chords on the downbeats of the verse's first [`OPENING_BARS`] bars.
     pub verse_opening: Vec<Option<u8>>,
 }
 
@@ -174,21 +174,20 @@ pub fn measure_idea(idea: &Idea) -> IdeaMetrics {
         })
     };
     let verse_degrees = verse_progression.iter().map(degree).collect();
-    let opening = Section::new(
-        idea.verse().kind,
-        idea.verse()
-            .bars
-            .iter()
-            .take(OPENING_BARS)
-            .cloned()
-            .collect(),
-    );
-    let mut verse_opening: Vec<Option<u8>> = Vec::new();
-    for root in progression(&opening).iter().map(|c| degree(c).map(|d| d.0)) {
-        if verse_opening.last() != Some(&root) {
-            verse_opening.push(root);
-        }
-    }
+    let mut sounding = None;
+    let verse_opening: Vec<Option<u8>> = idea
+        .verse()
+        .bars
+        .iter()
+        .take(OPENING_BARS)
+        .map(|bar| {
+            let downbeat = bar.chord_at(0).map_or(sounding, |c| c.chord);
+            if let Some(last) = bar.chords.last() {
+                sounding = last.chord;
+            }
+            degree(&downbeat).map(|d| d.0)
+        })
+        .collect();
     IdeaMetrics {
         bars: bars.len(),
         notes: notes.len(),

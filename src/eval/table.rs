@@ -63,7 +63,7 @@ pub fn rows(sets: &[&SetMetrics]) -> Vec<Row> {
         row("distinct verse progressions", &|s| {
             s.distinct_verse_progressions.to_string()
         }),
-        row("distinct verse openings (roots of 4 bars)", &|s| {
+        row("distinct verse openings (downbeat roots, 4 bars)", &|s| {
             s.distinct_verse_openings.to_string()
         }),
         row("verse progression distance (mean of pairs)", &|s| {
