@@ -367,6 +367,8 @@ impl Model {
                 ];
                 let verse = canonical(sheet).sections[0].clone();
                 encode_section(v, &verse, shift, &mut meter, &mut prefix)?;
+                // The chorus starts right away: nothing may be added to the verse's last bar.
+                prefix.push(v.require(Token::Section(SectionKind::Chorus))?);
                 Ok(Setup {
                     plan: plan(
                         Some(sheet.key.mode),
