@@ -28,17 +28,22 @@ use super::tokens::{
 /// The environment variable that points at a model folder to use by default.
 pub const MODEL_DIR_ENV: &str = "SONGSKETCH_MODEL_DIR";
 
-/// The sampling temperature ideas are written at unless the caller chooses another: the
-/// chord-tone ratio on beats stays at 0.65 or above with every verse progression distinct
-/// (measured at 0.7 to 1.3 with `songsketch eval --temperature-sweep`; see the model card).
+/// The sampling temperature ideas are written at unless the caller chooses another. Measured
+/// with `songsketch eval --temperature-sweep` (100 ideas, phrase return and chorus lift at their
+/// defaults): the chord-tone ratio on beats at 0.7 / 0.8 / 0.9 / 1.0 / 1.3 was
+/// 0.769 / 0.741 / 0.717 / 0.694 / 0.631 with the default model after 5 epochs (0.716 / 0.702 /
+/// 0.677 / 0.672 / 0.601 after 3), every verse progression distinct at each; 0.9 keeps 0.65 with
+/// a margin while variety still moves.
 pub const DEFAULT_TEMPERATURE: f32 = 0.9;
 
-/// The phrase-return strength (see [`super::phrase`]) ideas are written at by default: it brings
-/// bar similarity at 4 and 8 bars near the real songs' (about 0.4), far from copying (1.0).
+/// The phrase-return strength (see [`super::phrase`]) ideas are written at by default: bar
+/// similarity at 4 and 8 bars comes out near the real songs' (about 0.4; 0.475 / 0.410 measured
+/// after 5 epochs at temperature 0.9), far from copying (1.0).
 pub const DEFAULT_PHRASE_RETURN: f32 = 0.5;
 
 /// The chorus-lift strength (see [`super::register`]) ideas are written at by default: the
-/// chorus comes out about 2 semitones above the verse (real songs: about 3).
+/// chorus comes out 2 to 3 semitones above the verse (+2.41 measured after 5 epochs at
+/// temperature 0.9, +0.15 without the lift; real songs +3.15).
 pub const DEFAULT_CHORUS_LIFT: f32 = 0.5;
 
 /// Material an idea must keep.
