@@ -40,6 +40,8 @@ impl ModelEngine {
             bars: settings.bars_per_section as usize,
             temperature: settings.temperature,
             top_p: settings.top_p,
+            phrase_return: settings.phrase_return,
+            chorus_lift: settings.chorus_lift,
             keep,
             ..model::GenerateRequest::default()
         })

@@ -34,6 +34,20 @@ pub struct GenerateSettings {
     pub temperature: f32,
     /// Nucleus sampling: only the most likely tokens whose probabilities add up to this.
     pub top_p: f32,
+    /// How strongly a melody returns to the bars 4 and 8 before it (0 = off, 1 = strongest).
+    #[serde(default = "default_phrase_return")]
+    pub phrase_return: f32,
+    /// How strongly a chorus is kept from sinking below its verse (0 = off, 1 = strongest).
+    #[serde(default = "default_chorus_lift")]
+    pub chorus_lift: f32,
+}
+
+fn default_phrase_return() -> f32 {
+    crate::model::DEFAULT_PHRASE_RETURN
+}
+
+fn default_chorus_lift() -> f32 {
+    crate::model::DEFAULT_CHORUS_LIFT
 }
 
 impl Default for GenerateSettings {
@@ -42,8 +56,10 @@ impl Default for GenerateSettings {
             key: None,
             tempo_bpm: 96.0,
             bars_per_section: 8,
-            temperature: 1.0,
+            temperature: crate::model::DEFAULT_TEMPERATURE,
             top_p: 0.95,
+            phrase_return: crate::model::DEFAULT_PHRASE_RETURN,
+            chorus_lift: crate::model::DEFAULT_CHORUS_LIFT,
         }
     }
 }

@@ -100,6 +100,11 @@ fn check_metrics(json: &Value, set: &str, ideas_at_least: f64) {
     assert!(run >= 1.0 && run >= number(json, &format!("{m}/longest_same_pitch_run_mean")));
     let distinct = number(json, &format!("{m}/distinct_verse_progressions"));
     assert!(distinct >= 1.0 && distinct <= number(json, &format!("{m}/ideas")));
+    let openings = number(json, &format!("{m}/distinct_verse_openings"));
+    assert!(openings >= 1.0 && openings <= number(json, &format!("{m}/ideas")));
+    if number(json, &format!("{m}/ideas")) >= 2.0 {
+        ratio(json, &format!("{m}/verse_progression_distance"));
+    }
     assert!(number(json, &format!("{m}/most_copied_bars")) >= 0.0);
 }
 
@@ -119,6 +124,7 @@ fn eval_json_reports_likelihoods_baseline_and_metrics_of_ideas_and_songs() {
         .arg("--songs")
         .arg(&folder)
         .args(["--ideas", "5", "--json", "--temperature-sweep"])
+        .args(["--phrase-return-sweep", "--sweep-phrase-returns", "0,1"])
         .output()
         .expect("the songsketch binary runs");
     assert!(
@@ -185,6 +191,18 @@ fn eval_json_reports_likelihoods_baseline_and_metrics_of_ideas_and_songs() {
         let distinct = row["distinct_verse_progressions"].as_f64().unwrap();
         assert!((1.0..=5.0).contains(&distinct), "{row}");
         assert!(row["pitch_class_entropy"].as_f64().unwrap() > 0.0);
+    }
+
+    // The phrase-return sweep: the asked strengths, each with bar similarity and its control.
+    let sweep = json["phrase_return_sweep"].as_array().unwrap();
+    let strengths: Vec<f64> = sweep
+        .iter()
+        .map(|r| r["phrase_return"].as_f64().unwrap())
+        .collect();
+    assert_eq!(strengths, [0.0, 1.0]);
+    for row in sweep {
+        assert_eq!(row["bar_similarity"].as_array().unwrap().len(), 4, "{row}");
+        assert_eq!(row["shuffled_bar_similarity"].as_array().unwrap().len(), 4);
     }
 }
 

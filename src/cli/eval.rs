@@ -1,8 +1,10 @@
 //! `songsketch eval`: measures a model beside the real songs of a folder — validation bits per
 //! token (and per bar) of the network and of an n-gram baseline on the same tokens, the musical
 //! metrics of `--ideas` generated ideas beside the real songs' verse+chorus pairs, the
-//! originality guard's rejections, and (with `--temperature-sweep`) variety against temperature.
-//! `--json` prints the same as one JSON object.
+//! originality guard's rejections, and sweeps: (`--temperature-sweep`) variety and harmony
+//! against temperature, (`--phrase-return-sweep`) bar similarity against the phrase-return
+//! strength. `--json` prints the same as one JSON object; `--skip-likelihood` leaves the
+//! (slow) likelihoods out when only the ideas are of interest.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -17,11 +19,20 @@ use crate::datasets::pop909;
 use crate::eval::table::{Row, render, rows};
 use crate::eval::{self, NGramModel, SetMetrics};
 use crate::model::train::is_validation;
-use crate::model::{GenerateRequest, Model, ModelError};
+use crate::model::{
+    DEFAULT_CHORUS_LIFT, DEFAULT_PHRASE_RETURN, DEFAULT_TEMPERATURE, GenerateRequest, Model,
+    ModelError,
+};
 use crate::music::{Idea, LeadSheet, Meter, Section, SectionKind};
 
-/// The temperatures `--temperature-sweep` compares.
+/// The temperatures `--temperature-sweep` compares unless `--sweep-temperatures` names others.
 pub const SWEEP_TEMPERATURES: [f32; 3] = [0.7, 1.0, 1.3];
+
+/// The strengths `--phrase-return-sweep` compares unless `--sweep-phrase-returns` names others.
+pub const SWEEP_PHRASE_RETURNS: [f32; 5] = [0.0, 0.25, 0.5, 0.75, 1.0];
+
+/// The strengths `--chorus-lift-sweep` compares unless `--sweep-chorus-lifts` names others.
+pub const SWEEP_CHORUS_LIFTS: [f32; 4] = [0.0, 0.25, 0.5, 1.0];
 
 /// Which songs of the folder the likelihood and the real-song metrics are measured on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -47,10 +58,16 @@ pub struct EvalArgs {
     /// Print one JSON object instead of tables.
     #[arg(long)]
     pub json: bool,
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = DEFAULT_TEMPERATURE)]
     pub temperature: f32,
     #[arg(long, default_value_t = 0.95)]
     pub top_p: f32,
+    /// How strongly melodies return to the bars 4 and 8 before (0 = off, 1 = strongest).
+    #[arg(long, default_value_t = DEFAULT_PHRASE_RETURN)]
+    pub phrase_return: f32,
+    /// How strongly choruses are kept from sinking below their verse (0 = off, 1 = strongest).
+    #[arg(long, default_value_t = DEFAULT_CHORUS_LIFT)]
+    pub chorus_lift: f32,
     /// Bars of the verse and of the chorus, each.
     #[arg(long, default_value_t = 8)]
     pub bars: usize,
@@ -59,9 +76,28 @@ pub struct EvalArgs {
     pub seed: u64,
     #[arg(long, value_enum, default_value_t = Split::Validation)]
     pub split: Split,
-    /// Also generate `--ideas` ideas at each of the temperatures 0.7, 1.0 and 1.3.
+    /// Also generate `--ideas` ideas at each of the sweep's temperatures (at `--phrase-return`).
     #[arg(long)]
     pub temperature_sweep: bool,
+    /// The temperatures of `--temperature-sweep`.
+    #[arg(long, value_delimiter = ',', default_values_t = SWEEP_TEMPERATURES)]
+    pub sweep_temperatures: Vec<f32>,
+    /// Also generate `--ideas` ideas at each of the sweep's phrase-return strengths (at
+    /// `--temperature`).
+    #[arg(long)]
+    pub phrase_return_sweep: bool,
+    /// The strengths of `--phrase-return-sweep`.
+    #[arg(long, value_delimiter = ',', default_values_t = SWEEP_PHRASE_RETURNS)]
+    pub sweep_phrase_returns: Vec<f32>,
+    /// Also generate `--ideas` ideas at each of the sweep's chorus-lift strengths.
+    #[arg(long)]
+    pub chorus_lift_sweep: bool,
+    /// The strengths of `--chorus-lift-sweep`.
+    #[arg(long, value_delimiter = ',', default_values_t = SWEEP_CHORUS_LIFTS)]
+    pub sweep_chorus_lifts: Vec<f32>,
+    /// Leave out the likelihoods of the network and the n-gram baseline.
+    #[arg(long)]
+    pub skip_likelihood: bool,
     /// Order of the n-gram baseline (4 = 4-gram).
     #[arg(long, default_value_t = 4)]
     pub ngram_order: usize,
@@ -123,6 +159,8 @@ pub struct IdeaSettings {
     pub first_seed: u64,
     pub temperature: f32,
     pub top_p: f32,
+    pub phrase_return: f32,
+    pub chorus_lift: f32,
     pub bars: usize,
     pub meter: String,
 }
@@ -152,16 +190,15 @@ pub struct RealReport {
     pub metrics: SetMetrics,
 }
 
-/// One temperature of the sweep.
+/// One setting of a sweep and what its ideas measured.
 #[derive(Debug, Clone, Serialize)]
 pub struct SweepRow {
-    pub temperature: f32,
-    pub ideas: usize,
-    pub distinct_verse_progressions: usize,
-    pub pitch_class_entropy: Option<f64>,
-    pub chord_tone_ratio_on_beats: Option<f64>,
-    pub scale_consistency: Option<f64>,
+    #[serde(flatten)]
+    pub setting: Setting,
+    #[serde(flatten)]
+    pub metrics: SetMetrics,
     pub rejected_unoriginal: u32,
+    pub median_ms_per_idea: f64,
 }
 
 /// Everything `songsketch eval` measures.
@@ -170,10 +207,13 @@ pub struct EvalReport {
     pub model: String,
     pub split: Split,
     pub songs: SongCounts,
-    pub likelihood: LikelihoodReport,
+    /// `None` with `--skip-likelihood`.
+    pub likelihood: Option<LikelihoodReport>,
     pub generated: GeneratedReport,
     pub real: RealReport,
     pub temperature_sweep: Option<Vec<SweepRow>>,
+    pub phrase_return_sweep: Option<Vec<SweepRow>>,
+    pub chorus_lift_sweep: Option<Vec<SweepRow>>,
     pub seconds: f64,
 }
 
@@ -350,7 +390,25 @@ struct Batch {
     millis: Vec<f64>,
 }
 
-fn generate_batch(model: &Model, args: &EvalArgs, temperature: f32) -> anyhow::Result<Batch> {
+/// The sampling settings a batch of ideas is generated with.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Setting {
+    pub temperature: f32,
+    pub phrase_return: f32,
+    pub chorus_lift: f32,
+}
+
+impl Setting {
+    fn of(args: &EvalArgs) -> Setting {
+        Setting {
+            temperature: args.temperature,
+            phrase_return: args.phrase_return,
+            chorus_lift: args.chorus_lift,
+        }
+    }
+}
+
+fn generate_batch(model: &Model, args: &EvalArgs, setting: Setting) -> anyhow::Result<Batch> {
     let mut batch = Batch {
         ideas: Vec::with_capacity(args.ideas),
         rejected: 0,
@@ -363,8 +421,10 @@ fn generate_batch(model: &Model, args: &EvalArgs, temperature: f32) -> anyhow::R
             seed,
             meter: Some(Meter::FOUR_FOUR),
             bars: args.bars,
-            temperature,
+            temperature: setting.temperature,
             top_p: args.top_p,
+            phrase_return: setting.phrase_return,
+            chorus_lift: setting.chorus_lift,
             ..GenerateRequest::default()
         };
         let started = Instant::now();
@@ -409,7 +469,7 @@ fn generated_report(
     corpus: &[LeadSheet],
 ) -> anyhow::Result<GeneratedReport> {
     let started = Instant::now();
-    let mut batch = generate_batch(model, args, args.temperature)?;
+    let mut batch = generate_batch(model, args, Setting::of(args))?;
     let seconds = started.elapsed().as_secs_f64();
     let mut metrics = eval::measure(&batch.ideas);
     metrics.most_copied_bars = Some(eval::copied_bars(&batch.ideas, corpus));
@@ -419,6 +479,8 @@ fn generated_report(
             first_seed: args.seed,
             temperature: args.temperature,
             top_p: args.top_p,
+            phrase_return: args.phrase_return,
+            chorus_lift: args.chorus_lift,
             bars: args.bars,
             meter: Meter::FOUR_FOUR.to_string(),
         },
@@ -436,23 +498,51 @@ fn generated_report(
     })
 }
 
-fn temperature_sweep(model: &Model, args: &EvalArgs) -> anyhow::Result<Vec<SweepRow>> {
-    SWEEP_TEMPERATURES
-        .iter()
-        .map(|&temperature| {
-            let batch = generate_batch(model, args, temperature)?;
-            let metrics = eval::measure(&batch.ideas);
+/// `--ideas` ideas at each setting.
+fn sweep(
+    model: &Model,
+    args: &EvalArgs,
+    settings: impl Iterator<Item = Setting>,
+) -> anyhow::Result<Vec<SweepRow>> {
+    settings
+        .map(|setting| {
+            eprintln!("  {setting:?}…");
+            let mut batch = generate_batch(model, args, setting)?;
             Ok(SweepRow {
-                temperature,
-                ideas: batch.ideas.len(),
-                distinct_verse_progressions: metrics.distinct_verse_progressions,
-                pitch_class_entropy: metrics.pitch_class_entropy,
-                chord_tone_ratio_on_beats: metrics.chord_tone_ratio_on_beats,
-                scale_consistency: metrics.scale_consistency,
+                setting,
+                metrics: eval::measure(&batch.ideas),
                 rejected_unoriginal: batch.rejected,
+                median_ms_per_idea: median(&mut batch.millis),
             })
         })
         .collect()
+}
+
+/// The network's and the n-gram baseline's likelihoods.
+fn likelihood_report(
+    model: &Model,
+    args: &EvalArgs,
+    encoded_validation: &[(&LeadSheet, Vec<u16>)],
+    encoded_training: &[(&LeadSheet, Vec<u16>)],
+    all_sheets: &[&LeadSheet],
+) -> anyhow::Result<LikelihoodReport> {
+    let network_validation = network_likelihood(model, encoded_validation)?;
+    let network = match args.split {
+        Split::Validation => network_validation.clone(),
+        Split::All => network_likelihood(model, &encode_all(model, all_sheets))?,
+    };
+    let ngram = ngram_report(
+        args.ngram_order,
+        model.vocab().len(),
+        encoded_training,
+        encoded_validation,
+    );
+    Ok(LikelihoodReport {
+        network_beats_ngram: network_validation.bits_per_token < ngram.validation.bits_per_token,
+        network,
+        network_validation,
+        ngram,
+    })
 }
 
 /// Measures everything `songsketch eval` reports.
@@ -491,25 +581,25 @@ pub fn evaluate(model: &Model, args: &EvalArgs) -> anyhow::Result<EvalReport> {
         Split::All => &all_sheets,
     };
 
-    eprintln!(
-        "{} songs ({} validation); measuring likelihoods…",
-        songs.len(),
-        validation_sheets.len()
-    );
     let encoded_validation = encode_all(model, &validation_sheets);
     let encoded_training = encode_all(model, &training_sheets);
-    let network_validation = network_likelihood(model, &encoded_validation)?;
-    let network = match args.split {
-        Split::Validation => network_validation.clone(),
-        Split::All => network_likelihood(model, &encode_all(model, &all_sheets))?,
-    };
-    let ngram = ngram_report(
-        args.ngram_order,
-        model.vocab().len(),
-        &encoded_training,
-        &encoded_validation,
-    );
     let unencodable = songs.len() - encoded_validation.len() - encoded_training.len();
+    let likelihood = if args.skip_likelihood {
+        None
+    } else {
+        eprintln!(
+            "{} songs ({} validation); measuring likelihoods…",
+            songs.len(),
+            validation_sheets.len()
+        );
+        Some(likelihood_report(
+            model,
+            args,
+            &encoded_validation,
+            &encoded_training,
+            &all_sheets,
+        )?)
+    };
 
     eprintln!("generating {} ideas…", args.ideas);
     let corpus: Vec<LeadSheet> = all_sheets.iter().map(|&s| s.clone()).collect();
@@ -521,12 +611,36 @@ pub fn evaluate(model: &Model, args: &EvalArgs) -> anyhow::Result<EvalReport> {
         &training_sheets,
         args.split,
     );
-    let sweep = if args.temperature_sweep {
-        eprintln!(
-            "temperature sweep: {} ideas at each of {SWEEP_TEMPERATURES:?}…",
-            args.ideas
-        );
-        Some(temperature_sweep(model, args)?)
+    let temperature_sweep = if args.temperature_sweep {
+        eprintln!("temperature sweep: {} ideas at each setting", args.ideas);
+        let settings = args.sweep_temperatures.iter().map(|&temperature| Setting {
+            temperature,
+            ..Setting::of(args)
+        });
+        Some(sweep(model, args, settings)?)
+    } else {
+        None
+    };
+    let phrase_return_sweep = if args.phrase_return_sweep {
+        eprintln!("phrase-return sweep: {} ideas at each setting", args.ideas);
+        let settings = args
+            .sweep_phrase_returns
+            .iter()
+            .map(|&phrase_return| Setting {
+                phrase_return,
+                ..Setting::of(args)
+            });
+        Some(sweep(model, args, settings)?)
+    } else {
+        None
+    };
+    let chorus_lift_sweep = if args.chorus_lift_sweep {
+        eprintln!("chorus-lift sweep: {} ideas at each setting", args.ideas);
+        let settings = args.sweep_chorus_lifts.iter().map(|&chorus_lift| Setting {
+            chorus_lift,
+            ..Setting::of(args)
+        });
+        Some(sweep(model, args, settings)?)
     } else {
         None
     };
@@ -544,16 +658,12 @@ pub fn evaluate(model: &Model, args: &EvalArgs) -> anyhow::Result<EvalReport> {
             evaluated: evaluated_sheets.len(),
             split_source,
         },
-        likelihood: LikelihoodReport {
-            network_beats_ngram: network_validation.bits_per_token
-                < ngram.validation.bits_per_token,
-            network,
-            network_validation,
-            ngram,
-        },
+        likelihood,
         generated,
         real,
-        temperature_sweep: sweep,
+        temperature_sweep,
+        phrase_return_sweep,
+        chorus_lift_sweep,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
@@ -562,8 +672,7 @@ fn cell(value: impl std::fmt::Display) -> String {
     value.to_string()
 }
 
-fn likelihood_table(report: &EvalReport) -> String {
-    let l = &report.likelihood;
+fn likelihood_table(report: &EvalReport, l: &LikelihoodReport) -> String {
     let row = |name: String, x: &Likelihood| -> Row {
         (
             name,
@@ -618,40 +727,42 @@ fn metrics_table(report: &EvalReport) -> String {
     render(&["model", real], &out)
 }
 
-fn sweep_table(rows: &[SweepRow]) -> String {
+/// What a sweep varies, for its column headers.
+#[derive(Debug, Clone, Copy)]
+enum Varies {
+    Temperature,
+    PhraseReturn,
+    ChorusLift,
+}
+
+/// A sweep as a table: one column per setting, headed by what varies (`T=0.70`, `return 0.50`).
+fn sweep_table(rows: &[SweepRow], varies: Varies) -> String {
     let headers: Vec<String> = rows
         .iter()
-        .map(|r| format!("T={:.1}", r.temperature))
+        .map(|r| match varies {
+            Varies::Temperature => format!("T={:.2}", r.setting.temperature),
+            Varies::PhraseReturn => format!("return {:.2}", r.setting.phrase_return),
+            Varies::ChorusLift => format!("lift {:.2}", r.setting.chorus_lift),
+        })
         .collect();
     let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-    let fixed = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.3}"));
-    let table: Vec<Row> = vec![
-        ("ideas".into(), rows.iter().map(|r| cell(r.ideas)).collect()),
-        (
-            "distinct verse progressions".into(),
-            rows.iter()
-                .map(|r| cell(r.distinct_verse_progressions))
-                .collect(),
-        ),
-        (
-            "pitch-class entropy (bits)".into(),
-            rows.iter().map(|r| fixed(r.pitch_class_entropy)).collect(),
-        ),
-        (
-            "chord-tone ratio on beats".into(),
-            rows.iter()
-                .map(|r| fixed(r.chord_tone_ratio_on_beats))
-                .collect(),
-        ),
-        (
-            "scale consistency".into(),
-            rows.iter().map(|r| fixed(r.scale_consistency)).collect(),
-        ),
+    let sets: Vec<&SetMetrics> = rows.iter().map(|r| &r.metrics).collect();
+    let mut table: Vec<Row> = crate::eval::table::rows(&sets)
+        .into_iter()
+        .filter(|(name, _)| !name.starts_with("most bars copied"))
+        .collect();
+    table.extend([
         (
             "rejected by the originality guard".into(),
             rows.iter().map(|r| cell(r.rejected_unoriginal)).collect(),
         ),
-    ];
+        (
+            "median ms per idea".into(),
+            rows.iter()
+                .map(|r| format!("{:.0}", r.median_ms_per_idea))
+                .collect(),
+        ),
+    ]);
     render(&headers, &table)
 }
 
@@ -670,14 +781,19 @@ pub fn text(report: &EvalReport) -> String {
         s.split_source,
         s.training
     );
-    out.push_str(&likelihood_table(report));
+    if let Some(l) = &report.likelihood {
+        out.push_str(&likelihood_table(report, l));
+        out.push('\n');
+    }
     out.push_str(&format!(
-        "\n{} ideas: seeds {}..{}, temperature {}, top-p {}, {}+{} bars in {}; real songs: {}, {} songs without one\n\n",
+        "{} ideas: seeds {}..{}, temperature {}, top-p {}, phrase return {}, chorus lift {}, {}+{} bars in {}; real songs: {}, {} songs without one\n\n",
         g.ideas,
         g.first_seed,
         g.first_seed + g.ideas as u64,
         g.temperature,
         g.top_p,
+        g.phrase_return,
+        g.chorus_lift,
         g.bars,
         g.bars,
         g.meter,
@@ -685,9 +801,27 @@ pub fn text(report: &EvalReport) -> String {
         report.real.songs_without_pair
     ));
     out.push_str(&metrics_table(report));
-    if let Some(sweep) = &report.temperature_sweep {
-        out.push_str("\nvariety against temperature\n");
-        out.push_str(&sweep_table(sweep));
+    let sweeps = [
+        (
+            &report.temperature_sweep,
+            "temperature",
+            Varies::Temperature,
+        ),
+        (
+            &report.phrase_return_sweep,
+            "phrase return",
+            Varies::PhraseReturn,
+        ),
+        (&report.chorus_lift_sweep, "chorus lift", Varies::ChorusLift),
+    ];
+    for (sweep, name, varies) in sweeps {
+        if let Some(rows) = sweep {
+            out.push_str(&format!(
+                "\nagainst {name} (otherwise temperature {}, phrase return {}, chorus lift {})\n",
+                g.temperature, g.phrase_return, g.chorus_lift
+            ));
+            out.push_str(&sweep_table(rows, varies));
+        }
     }
     out.push_str(&format!("\ntook {:.1} s\n", report.seconds));
     out
@@ -696,6 +830,14 @@ pub fn text(report: &EvalReport) -> String {
 pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     if args.ideas == 0 {
         bail!("--ideas must be at least 1");
+    }
+    let returns = std::iter::once(&args.phrase_return).chain(&args.sweep_phrase_returns);
+    if let Some(bad) = returns.into_iter().find(|p| !(0.0..=1.0).contains(*p)) {
+        bail!("phrase return {bad} is outside 0..1");
+    }
+    let lifts = std::iter::once(&args.chorus_lift).chain(&args.sweep_chorus_lifts);
+    if let Some(bad) = lifts.into_iter().find(|c| !(0.0..=1.0).contains(*c)) {
+        bail!("chorus lift {bad} is outside 0..1");
     }
     if !args.songs.is_dir() {
         bail!("{}: no such folder of songs", args.songs.display());

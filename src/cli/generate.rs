@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::model::{GenerateRequest, Keep, Model};
+use crate::model::{
+    DEFAULT_CHORUS_LIFT, DEFAULT_PHRASE_RETURN, DEFAULT_TEMPERATURE, GenerateRequest, Keep, Model,
+};
 use crate::music::{Idea, Key, LeadSheet, Meter, SectionKind, Tempo};
 
 /// Which section `--primer` fixes.
@@ -39,10 +41,16 @@ pub struct GenerateArgs {
     /// Bars of the verse and of the chorus, each.
     #[arg(long, default_value_t = 8)]
     pub bars: usize,
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = DEFAULT_TEMPERATURE)]
     pub temperature: f32,
     #[arg(long, default_value_t = 0.95)]
     pub top_p: f32,
+    /// How strongly the melody returns to the bars 4 and 8 before (0 = off, 1 = strongest).
+    #[arg(long, default_value_t = DEFAULT_PHRASE_RETURN)]
+    pub phrase_return: f32,
+    /// How strongly the chorus is kept from sinking below the verse (0 = off, 1 = strongest).
+    #[arg(long, default_value_t = DEFAULT_CHORUS_LIFT)]
+    pub chorus_lift: f32,
     /// A MIDI file to continue (its bars start the verse), or with `--section chorus` whose
     /// verse is kept and answered by a new chorus.
     #[arg(long)]
@@ -101,6 +109,8 @@ fn request_from(args: &GenerateArgs) -> anyhow::Result<GenerateRequest> {
         bars: args.bars,
         temperature: args.temperature,
         top_p: args.top_p,
+        phrase_return: args.phrase_return,
+        chorus_lift: args.chorus_lift,
         keep,
         ..GenerateRequest::default()
     })

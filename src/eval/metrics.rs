@@ -18,6 +18,13 @@
 //! - **chorus − verse pitch**: mean MIDI pitch of the chorus notes minus that of the verse notes;
 //! - **longest same-pitch run**: most consecutive melody notes on one pitch;
 //! - **distinct verse progressions**: distinct verse chord sequences (as above) over the set;
+//! - **distinct verse openings**: distinct sequences of the chord roots on the downbeats of the
+//!   verse's first [`OPENING_BARS`] bars, as degrees above the key's tonic (0–11): a coarse
+//!   measure (key, quality and chords inside bars left out) for variety where whole progressions
+//!   are all distinct;
+//! - **verse progression distance**: mean over pairs of ideas of the edit distance between their
+//!   verse progressions written relative to the tonic (root degree and quality per chord),
+//!   divided by the longer one's length (0 = same, 1 = nothing in common);
 //! - **copied bars** ([`copied_bars`]): the longest run of consecutive non-empty bars whose melody,
 //!   relative to the key's tonic, is note for note a run of bars of a training song.
 //!
@@ -31,6 +38,9 @@ use crate::music::{Bar, ChordSymbol, Idea, Key, LeadSheet, Note, PitchClass, Sec
 
 /// The bar distances bar similarity is measured at.
 pub const BAR_DISTANCES: [usize; 4] = [1, 2, 4, 8];
+
+/// Bars of the verse whose chord roots make its opening.
+pub const OPENING_BARS: usize = 4;
 
 /// A same-pitch run longer than this many notes counts as long (the model's target is none).
 pub const LONG_RUN: usize = 8;
@@ -53,6 +63,11 @@ pub struct IdeaMetrics {
     pub longest_same_pitch_run: usize,
     /// The verse's chord sequence, consecutive repeats merged (`N.C.` for no chord).
     pub verse_progression: Vec<String>,
+    /// The same relative to the key's tonic: (root degree 0–11, quality), `None` for no chord.
+    #[serde(skip)]
+    pub verse_degrees: Vec<Option<(u8, &'static str)>>,
+    /// Root degrees of the chords on the downbeats of the verse's first [`OPENING_BARS`] bars.
+    pub verse_opening: Vec<Option<u8>>,
 }
 
 /// Bar similarity at one distance, averaged over a set.
@@ -80,6 +95,9 @@ pub struct SetMetrics {
     /// Share of ideas with a same-pitch run longer than [`LONG_RUN`] notes.
     pub long_same_pitch_run_share: Option<f64>,
     pub distinct_verse_progressions: usize,
+    pub distinct_verse_openings: usize,
+    /// Mean normalized edit distance between two ideas' verse progressions (`None` for < 2 ideas).
+    pub verse_progression_distance: Option<f64>,
     /// Filled in by the caller with [`copied_bars`] when a training set is at hand.
     pub most_copied_bars: Option<usize>,
 }
@@ -110,6 +128,7 @@ pub fn summarize(each: &[IdeaMetrics]) -> SetMetrics {
             .collect()
     };
     let progressions: HashSet<&Vec<String>> = each.iter().map(|m| &m.verse_progression).collect();
+    let openings: HashSet<&Vec<Option<u8>>> = each.iter().map(|m| &m.verse_opening).collect();
     SetMetrics {
         ideas: each.len(),
         chord_tone_ratio_on_beats: mean_of(&|m| m.chord_tone_ratio_on_beats),
@@ -130,6 +149,8 @@ pub fn summarize(each: &[IdeaMetrics]) -> SetMetrics {
             Some(f64::from(u8::from(m.longest_same_pitch_run > LONG_RUN)))
         }),
         distinct_verse_progressions: progressions.len(),
+        distinct_verse_openings: openings.len(),
+        verse_progression_distance: mean_pairwise_distance(each),
         most_copied_bars: None,
     }
 }
@@ -146,6 +167,27 @@ pub fn measure_idea(idea: &Idea) -> IdeaMetrics {
     let bars: Vec<&Bar> = sheet.bars().collect();
     let shuffled = shuffled(&bars, content_seed(&notes));
     let verse_progression = progression(idea.verse());
+    let degree = |c: &Option<ChordSymbol>| {
+        c.map(|c| {
+            let d = (c.root.index() as i32 - sheet.key.tonic.index() as i32).rem_euclid(12);
+            (d as u8, c.quality.harte())
+        })
+    };
+    let verse_degrees = verse_progression.iter().map(degree).collect();
+    let mut sounding = None;
+    let verse_opening: Vec<Option<u8>> = idea
+        .verse()
+        .bars
+        .iter()
+        .take(OPENING_BARS)
+        .map(|bar| {
+            let downbeat = bar.chord_at(0).map_or(sounding, |c| c.chord);
+            if let Some(last) = bar.chords.last() {
+                sounding = last.chord;
+            }
+            degree(&downbeat).map(|d| d.0)
+        })
+        .collect();
     IdeaMetrics {
         bars: bars.len(),
         notes: notes.len(),
@@ -170,7 +212,39 @@ pub fn measure_idea(idea: &Idea) -> IdeaMetrics {
             .iter()
             .map(|c| c.map_or("N.C.".to_string(), |c| c.to_string()))
             .collect(),
+        verse_degrees,
+        verse_opening,
     }
+}
+
+/// Mean over pairs of ideas of the normalized edit distance of their verse progressions.
+fn mean_pairwise_distance(each: &[IdeaMetrics]) -> Option<f64> {
+    let mut distances = Vec::new();
+    for (i, a) in each.iter().enumerate() {
+        for b in &each[i + 1..] {
+            let longer = a.verse_degrees.len().max(b.verse_degrees.len());
+            if longer > 0 {
+                let d = edit_distance(&a.verse_degrees, &b.verse_degrees);
+                distances.push(d as f64 / longer as f64);
+            }
+        }
+    }
+    mean(distances.into_iter())
+}
+
+/// Levenshtein distance between two sequences (insert, delete, substitute, each 1).
+pub fn edit_distance<T: PartialEq>(a: &[T], b: &[T]) -> usize {
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for (i, x) in a.iter().enumerate() {
+        current[0] = i + 1;
+        for (j, y) in b.iter().enumerate() {
+            let substitute = previous[j] + usize::from(x != y);
+            current[j + 1] = substitute.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[b.len()]
 }
 
 /// Share of on-beat melody notes that are tones of the chord sounding under them.
@@ -518,8 +592,39 @@ mod tests {
         assert_eq!(set.ideas, 2);
         assert_eq!(set.chorus_chords_differ, Some(0.5));
         assert_eq!(set.distinct_verse_progressions, 1);
+        assert_eq!(set.distinct_verse_openings, 1);
+        assert_eq!(set.verse_progression_distance, Some(0.0));
         assert_eq!(set.longest_same_pitch_run_max, 6);
         assert_eq!(set.long_same_pitch_run_share, Some(0.0));
+    }
+
+    #[test]
+    fn variety_measures_see_degrees_not_keys() {
+        let bars = |chords: [&str; 4]| -> Vec<Bar> {
+            chords
+                .iter()
+                .map(|&c| arpeggio_bar(c, [60, 64, 67, 72]))
+                .collect()
+        };
+        let chorus = || vec![arpeggio_bar("C", [60, 64, 67, 72])];
+        // I–vi–IV–V in C and in D: the same opening and no distance, yet two progressions.
+        let in_c = idea("C", bars(["C", "Am", "F", "G"]), chorus());
+        let in_d = idea("D", bars(["D", "Bm", "G", "A"]), chorus());
+        // I–V–vi–IV in C: two of four chords changed.
+        let other = idea("C", bars(["C", "G", "Am", "F"]), chorus());
+        let set = measure(&[in_c.clone(), in_d]);
+        assert_eq!(set.distinct_verse_progressions, 2);
+        assert_eq!(set.distinct_verse_openings, 1);
+        assert_eq!(set.verse_progression_distance, Some(0.0));
+        let m = measure_idea(&in_c);
+        assert_eq!(m.verse_opening, [Some(0), Some(9), Some(5), Some(7)]);
+        let set = measure(&[in_c, other]);
+        assert_eq!(set.distinct_verse_openings, 2);
+        // C Am F G → C G Am F: insert G after C, drop the last G: 2 edits of 4.
+        let d = set.verse_progression_distance.unwrap();
+        assert!((d - 0.5).abs() < 1e-12, "{d}");
+        assert_eq!(edit_distance(&[1, 2, 3], &[1, 3]), 1);
+        assert_eq!(edit_distance::<u8>(&[], &[4, 5]), 2);
     }
 
     #[test]

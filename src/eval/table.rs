@@ -63,6 +63,12 @@ pub fn rows(sets: &[&SetMetrics]) -> Vec<Row> {
         row("distinct verse progressions", &|s| {
             s.distinct_verse_progressions.to_string()
         }),
+        row("distinct verse openings (downbeat roots, 4 bars)", &|s| {
+            s.distinct_verse_openings.to_string()
+        }),
+        row("verse progression distance (mean of pairs)", &|s| {
+            fixed(s.verse_progression_distance, 3)
+        }),
         row("most bars copied from a training song", &|s| {
             s.most_copied_bars.map_or("-".into(), |n| n.to_string())
         }),
@@ -139,6 +145,8 @@ mod tests {
             longest_same_pitch_run_mean: Some(3.5),
             long_same_pitch_run_share: Some(0.0),
             distinct_verse_progressions: 95,
+            distinct_verse_openings: 40,
+            verse_progression_distance: Some(0.6),
             most_copied_bars: Some(2),
         }
     }
