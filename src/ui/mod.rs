@@ -1031,6 +1031,15 @@ fn settings_ui(ui: &mut egui::Ui, settings: &mut GenerateSettings) {
     for bars in [4, 8, 16] {
         ui.selectable_value(&mut settings.bars_per_section, bars, bars.to_string());
     }
+    ui.separator();
+    let phrases = ui.label("Phrases return");
+    ui.add(egui::Slider::new(&mut settings.phrase_return, 0.0..=1.0).show_value(false))
+        .labelled_by(phrases.id)
+        .on_hover_text("How strongly a bar leans towards the bar 4 and 8 bars before it");
+    let lift = ui.label("Chorus lift");
+    ui.add(egui::Slider::new(&mut settings.chorus_lift, 0.0..=1.0).show_value(false))
+        .labelled_by(lift.id)
+        .on_hover_text("How strongly the chorus melody is kept from sitting below the verse");
 }
 
 /// Follow the system, dark or light; in words, since the default fonts have no theme icons.
