@@ -583,7 +583,10 @@ impl Model {
                 .or_else(|| Tempo::new(self.card.data.median_tempo_bpm.round()).ok())
                 .unwrap_or_default();
             let title = format!("Idea {}", request.seed);
-            let sheet = decode(&self.vocab, &ids, key, tempo, &title)?;
+            let mut sheet = decode(&self.vocab, &ids, key, tempo, &title)?;
+            if matches!(request.keep, Keep::Nothing | Keep::Chords(_)) {
+                place_melody_above_chords(&mut sheet);
+            }
             if self.copies_training_song(&sheet, setup.first_free_bar) {
                 rejected += 1;
                 continue;
@@ -634,6 +637,50 @@ impl Model {
             total += log_sum - logits[pair[1] as usize] as f64;
         }
         Ok((total, ids.len().saturating_sub(1)))
+    }
+}
+
+/// The lowest mean melody pitch (F#4): the chord voicing reaches E4, and a melody centred lower
+/// spends much of its time among the chords.
+const MELODY_LOWEST_MEAN: f64 = crate::midi::voicing::UPPER_HIGHEST as f64 + 2.0;
+/// The highest mean melody pitch (C6) a voice sings comfortably.
+const MELODY_HIGHEST_MEAN: f64 = 84.0;
+
+/// Places a freshly written melody in the octave where it sings above the chords. The tokens
+/// are in C major / A minor and the key change to the requested key moves them by up to six
+/// semitones down, so a melody the network wrote low can land inside the chord register (in 2
+/// of the 5 ideas of the listening check its mean was Bb3 and E4). An octave up (or
+/// down, above C6) keeps every interval and the rhythm; only its register moves.
+fn place_melody_above_chords(sheet: &mut LeadSheet) {
+    let pitches: Vec<f64> = sheet
+        .sections
+        .iter()
+        .flat_map(|s| &s.bars)
+        .flat_map(|b| &b.melody)
+        .map(|n| f64::from(n.pitch.0))
+        .collect();
+    if pitches.is_empty() {
+        return;
+    }
+    let mean = pitches.iter().sum::<f64>() / pitches.len() as f64;
+    let octaves: i32 = if mean < MELODY_LOWEST_MEAN {
+        1
+    } else if mean > MELODY_HIGHEST_MEAN {
+        -1
+    } else {
+        0
+    };
+    if octaves == 0 {
+        return;
+    }
+    for note in sheet
+        .sections
+        .iter_mut()
+        .flat_map(|s| &mut s.bars)
+        .flat_map(|b| &mut b.melody)
+    {
+        let moved = i32::from(note.pitch.0) + 12 * octaves;
+        note.pitch.0 = moved.clamp(0, 127) as u8;
     }
 }
 
@@ -797,6 +844,25 @@ mod tests {
             };
             let err = model.generate(&lift).unwrap_err();
             assert!(err.to_string().contains("chorus lift"), "{err}");
+        }
+    }
+
+    #[test]
+    fn fresh_melodies_sing_above_the_chords() {
+        let model = shipped();
+        for seed in 0..40 {
+            let idea = model.generate(&request(seed, 0.5)).expect("an idea").idea;
+            let pitches: Vec<f64> = idea
+                .sheet()
+                .melody()
+                .iter()
+                .map(|n| f64::from(n.item.pitch.0))
+                .collect();
+            let mean = pitches.iter().sum::<f64>() / pitches.len() as f64;
+            assert!(
+                (MELODY_LOWEST_MEAN..=MELODY_HIGHEST_MEAN).contains(&mean),
+                "seed {seed}: melody mean {mean:.1}"
+            );
         }
     }
 }
