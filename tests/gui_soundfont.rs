@@ -95,7 +95,10 @@ fn a_picked_soundfont_is_used_and_remembered_and_a_bad_one_is_refused_by_name() 
     // The model's "ready" would overwrite the status line: let it come first.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while harness.state().model().is_none() {
-        assert!(std::time::Instant::now() < deadline, "the test engine loads");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the test engine loads"
+        );
         harness.step();
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
