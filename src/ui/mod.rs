@@ -597,7 +597,8 @@ impl SongsketchApp {
         ui.horizontal_wrapped(|ui| {
             let before = self.settings.generate.clone();
             settings_ui(ui, &mut self.settings.generate);
-            ui.separator();
+            // The output on a row of its own, so its label never wraps away from its menu.
+            ui.end_row();
             self.output_ui(ui);
             if self.settings.generate != before {
                 self.send(Request::Settings(self.settings.generate.clone()));
