@@ -6,7 +6,7 @@ mod support;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -29,38 +29,16 @@ fn parts(data_dir: &Path) -> AppParts {
 }
 
 fn app<'a>(parts: AppParts, storage: Option<&'a MemoryStorage>) -> Harness<'a, SongsketchApp> {
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 720.0))
-        .build_eframe(move |cc| {
-            SongsketchApp::with_storage(
-                &cc.egui_ctx,
-                storage.map(|s| s as &dyn eframe::Storage),
-                parts,
-            )
-        })
+    support::harness(parts, storage)
 }
 
-/// Runs frames until `done` holds for the app (the worker answers on its own thread).
+/// Runs frames until `done` holds for the app, for up to a minute.
 fn step_until(
     harness: &mut Harness<SongsketchApp>,
     what: &str,
     done: impl Fn(&SongsketchApp) -> bool,
 ) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !done(harness.state()) {
-        if let Some(error) = &harness.state().status().error {
-            panic!("waiting for {what}, the app reports: {error}");
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}; status: {:?}",
-            harness.state().status()
-        );
-        harness.step();
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    // A few more frames so the roll lays out what arrived.
-    harness.run_steps(3);
+    support::step_until(harness, what, Duration::from_secs(60), done);
 }
 
 fn next_idea(harness: &mut Harness<SongsketchApp>) -> songsketch::music::Idea {

@@ -7,7 +7,7 @@
 mod support;
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -62,9 +62,7 @@ fn app(data_dir: &std::path::Path, position: Position) -> Harness<'static, Songs
         default_model_dir: data_dir.join("no-model-needed"),
         default_model_name: "POP909 excerpts (test engine)".into(),
     };
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 720.0))
-        .build_eframe(move |cc| SongsketchApp::with_storage(&cc.egui_ctx, None, parts))
+    support::harness(parts, None)
 }
 
 fn step_until(
@@ -72,13 +70,7 @@ fn step_until(
     what: &str,
     done: impl Fn(&SongsketchApp) -> bool,
 ) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !done(harness.state()) {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        harness.step();
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    harness.run_steps(3);
+    support::step_until(harness, what, Duration::from_secs(60), done);
 }
 
 /// The x where the roll should draw the playhead `seconds` into the idea.

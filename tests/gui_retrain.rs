@@ -6,14 +6,14 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use songsketch::ui::player::NoPlayback;
 use songsketch::ui::retrain::RunState;
 use songsketch::ui::{AppParts, SongsketchApp, find_default_model_dir};
-use support::DATASETS;
+use support::{DATASETS, step_until};
 
 /// Real songs to learn from, and a file that only looks like MIDI.
 fn training_folder(dir: &Path) -> PathBuf {
@@ -38,30 +38,7 @@ fn app(data_dir: &Path) -> Harness<'static, SongsketchApp> {
         default_model_dir: find_default_model_dir(),
         default_model_name: "Default (pop songs)".into(),
     };
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 720.0))
-        .build_eframe(move |cc| SongsketchApp::with_storage(&cc.egui_ctx, None, parts))
-}
-
-/// Runs frames until `done` holds; training runs on the worker's thread meanwhile.
-fn step_until(
-    harness: &mut Harness<SongsketchApp>,
-    what: &str,
-    limit: Duration,
-    done: impl Fn(&SongsketchApp) -> bool,
-) {
-    let deadline = Instant::now() + limit;
-    while !done(harness.state()) {
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}; status {:?}, training {:?}",
-            harness.state().status(),
-            harness.state().retrain_panel().state
-        );
-        harness.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    harness.run_steps(2);
+    support::harness(parts, None)
 }
 
 #[test]

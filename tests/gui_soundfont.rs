@@ -71,15 +71,7 @@ fn app<'a>(
         default_model_dir: data_dir.join("no-model-needed"),
         default_model_name: "POP909 excerpts (test engine)".into(),
     };
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 720.0))
-        .build_eframe(move |cc| {
-            SongsketchApp::with_storage(
-                &cc.egui_ctx,
-                storage.map(|s| s as &dyn eframe::Storage),
-                parts,
-            )
-        })
+    support::harness(parts, storage)
 }
 
 #[test]
@@ -93,15 +85,12 @@ fn a_picked_soundfont_is_used_and_remembered_and_a_bad_one_is_refused_by_name() 
     let soundfonts = Arc::new(Mutex::new(Vec::new()));
     let mut harness = app(data.path(), None, &soundfonts);
     // The model's "ready" would overwrite the status line: let it come first.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while harness.state().model().is_none() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the test engine loads"
-        );
-        harness.step();
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
+    support::step_until(
+        &mut harness,
+        "the test engine",
+        std::time::Duration::from_secs(30),
+        |app| app.model().is_some(),
+    );
     harness
         .state_mut()
         .choose_soundfont(PathBuf::from(SOUNDFONT));

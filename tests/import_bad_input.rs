@@ -406,3 +406,14 @@ fn a_folder_of_mixed_junk_imports_the_songs_and_reports_the_rest() {
     );
     assert!(import_folder(&root.join("nowhere")).is_err());
 }
+
+/// Found by the fuzzer: 115 bytes whose one note lies 40,330 bars of 13/8 after the start. It
+/// used to be laid out bar by bar for seconds; now it is refused at once, with the reason.
+#[test]
+fn a_tiny_file_with_notes_ages_apart_is_refused_with_the_reason() {
+    let bytes = include_bytes!("data/fuzz-notes-40330-bars-apart.mid");
+    let error = import_bytes(bytes, "far-apart.mid").expect_err("far too long a song");
+    let message = error.to_string();
+    assert!(message.contains("longer than"), "{message}");
+    assert!(message.contains("bars"), "{message}");
+}

@@ -300,3 +300,45 @@ impl eframe::Storage for MemoryStorage {
 
     fn flush(&mut self) {}
 }
+
+/// The app in an egui_kittest harness at 1280×720, built with settings from `storage` if given.
+pub fn harness<'a>(
+    parts: songsketch::ui::AppParts,
+    storage: Option<&'a MemoryStorage>,
+) -> egui_kittest::Harness<'a, songsketch::ui::SongsketchApp> {
+    egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1280.0, 720.0))
+        .build_eframe(move |cc| {
+            songsketch::ui::SongsketchApp::with_storage(
+                &cc.egui_ctx,
+                storage.map(|s| s as &dyn eframe::Storage),
+                parts,
+            )
+        })
+}
+
+/// Runs frames until `done` holds for the app (the worker answers on its own thread), failing
+/// at once when the status line shows an error and after `limit`; then a few more frames so the
+/// roll lays out what arrived.
+pub fn step_until(
+    harness: &mut egui_kittest::Harness<songsketch::ui::SongsketchApp>,
+    what: &str,
+    limit: std::time::Duration,
+    done: impl Fn(&songsketch::ui::SongsketchApp) -> bool,
+) {
+    let deadline = std::time::Instant::now() + limit;
+    while !done(harness.state()) {
+        if let Some(error) = &harness.state().status().error {
+            panic!("waiting for {what}, the app reports: {error}");
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}; status {:?}, training {:?}",
+            harness.state().status(),
+            harness.state().retrain_panel().state
+        );
+        harness.step();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    harness.run_steps(3);
+}
