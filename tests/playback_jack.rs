@@ -414,25 +414,7 @@ fn stop_in_a_held_chord_leaves_silence(dir: &Path) {
         .iter()
         .rposition(|m| m[0] & 0xF0 == 0x90 && m[2] > 0)
         .expect("notes were sent");
-    let after_stop = &received[last_on + 1..];
-    for (channel, key) in &held {
-        assert!(
-            after_stop
-                .iter()
-                .any(|m| m[0] == 0x80 | channel && m[1] == *key),
-            "no note-off for held note {key} on channel {channel}"
-        );
-    }
-    for channel in timeline.channels_used_list() {
-        assert!(
-            after_stop.contains(&vec![0xB0 | channel, 123, 0]),
-            "CC 123 on channel {channel}"
-        );
-        assert!(
-            after_stop.contains(&vec![0xB0 | channel, 64, 0]),
-            "CC 64 = 0 on channel {channel}"
-        );
-    }
+    assert_stop_silenced(&received[last_on + 1..], &held, &timeline);
     assert_sounding_notes_all_ended(&received);
 
     drop(player);
@@ -543,25 +525,7 @@ fn a_looped_idea_comes_round_on_time_until_stopped(dir: &Path) {
     }
 
     // Stop: after the last note-on, a note-off for every held note, then pedal off and CC 123.
-    let after_stop = &messages[ons_at[ons_at.len() - 1] + 1..];
-    for (channel, key) in &held {
-        assert!(
-            after_stop
-                .iter()
-                .any(|m| m[0] == 0x80 | channel && m[1] == *key),
-            "no note-off for held note {key} on channel {channel}"
-        );
-    }
-    for channel in timeline.channels_used_list() {
-        assert!(
-            after_stop.contains(&vec![0xB0 | channel, 123, 0]),
-            "CC 123 on channel {channel} after Stop"
-        );
-        assert!(
-            after_stop.contains(&vec![0xB0 | channel, 64, 0]),
-            "CC 64 = 0 on channel {channel} after Stop"
-        );
-    }
+    assert_stop_silenced(&messages[ons_at[ons_at.len() - 1] + 1..], &held, &timeline);
     assert_sounding_notes_all_ended(&messages);
 }
 
@@ -721,6 +685,29 @@ fn profile(loudness: &[f64], start: f64, end: f64) -> String {
         t += 0.1;
     }
     out.join(" ")
+}
+
+/// What Stop must send after the last note-on: a note-off for every held note, then sustain off
+/// (CC 64 = 0) and All Notes Off (CC 123) on every channel the timeline uses.
+fn assert_stop_silenced(after_stop: &[Vec<u8>], held: &[(u8, u8)], timeline: &Timeline) {
+    for (channel, key) in held {
+        assert!(
+            after_stop
+                .iter()
+                .any(|m| m[0] == 0x80 | channel && m[1] == *key),
+            "no note-off for held note {key} on channel {channel}"
+        );
+    }
+    for channel in timeline.channels_used_list() {
+        assert!(
+            after_stop.contains(&vec![0xB0 | channel, 123, 0]),
+            "CC 123 on channel {channel} after Stop"
+        );
+        assert!(
+            after_stop.contains(&vec![0xB0 | channel, 64, 0]),
+            "CC 64 = 0 on channel {channel} after Stop"
+        );
+    }
 }
 
 /// Replays the received messages: no note may still be on at the end.
