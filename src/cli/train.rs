@@ -66,6 +66,10 @@ pub struct TrainArgs {
     /// Train on the CPU even when a GPU is available.
     #[arg(long)]
     pub cpu: bool,
+    /// Experiment only (the model card's key-handling comparison): train in all twelve keys
+    /// instead of the normalized key. Such a model is not for generating.
+    #[arg(long, hide = true)]
+    pub all_keys: bool,
 }
 
 /// Songs named by their path relative to the folder they were read from.
@@ -135,6 +139,7 @@ fn config_from(args: &TrainArgs) -> TrainConfig {
         .max_minutes
         .map(|m| Duration::from_secs_f64(m.max(0.0) * 60.0));
     config.allow_cuda = !args.cpu;
+    config.all_keys = args.all_keys;
     config
 }
 

@@ -15,7 +15,11 @@
 //! melody, harmony and form instead of learning twelve copies of each. Generation writes in the
 //! normalized key and transposes to the requested key at the end, so any key comes out equally
 //! well. (The cost: songs whose key estimate is wrong are learned off-key; pop909's keys are
-//! analysed by hand-checked tools, so this is rare.)
+//! analysed by hand-checked tools, so this is rare.) Measured on POP909 with a 1 × 128 LSTM and
+//! the same compute (`songsketch train --all-keys`, an experiment flag, against the plain run):
+//! after about 6.5 minutes of training each, the normalized model reached 1.724 bits/token on the
+//! validation songs and the all-keys model 1.781 (on the same songs in their own keys); after
+//! 3.3 minutes 1.797 against 1.883.
 //!
 //! Velocity and tempo are not modelled: decoding writes notes at [`NOTE_VELOCITY`] and takes the
 //! tempo from the caller. The vocabulary is fixed by this module (it does not depend on the
@@ -339,8 +343,17 @@ fn fold_pitch(pitch: i32) -> u8 {
 
 /// The tokens of a lead sheet, in its normalized key.
 pub fn encode(vocab: &Vocab, sheet: &LeadSheet) -> Result<Vec<u16>, ModelError> {
+    encode_shifted(vocab, sheet, normalizing_shift(sheet.key))
+}
+
+/// The tokens of a lead sheet moved by `shift` semitones (for the key-handling experiment:
+/// training in all twelve keys instead of the normalized one).
+pub fn encode_shifted(
+    vocab: &Vocab,
+    sheet: &LeadSheet,
+    shift: i32,
+) -> Result<Vec<u16>, ModelError> {
     let sheet = canonical(sheet);
-    let shift = normalizing_shift(sheet.key);
     let id = |t: Token| vocab.require(t);
     let mut meter = sheet.meter();
     let mut out = vec![

@@ -61,6 +61,10 @@ pub struct TrainConfig {
     pub allow_cuda: bool,
     /// Minimum time between `Progress` events.
     pub progress_interval: Duration,
+    /// The key-handling experiment: train on every song in all twelve keys (validation songs in
+    /// their own key) instead of in the normalized key. Such a model measures the alternative;
+    /// generation assumes the normalized key.
+    pub all_keys: bool,
 }
 
 impl TrainConfig {
@@ -84,6 +88,7 @@ impl TrainConfig {
             time_budget: None,
             allow_cuda: true,
             progress_interval: Duration::from_secs(2),
+            all_keys: false,
         }
     }
 
@@ -262,7 +267,11 @@ fn prepare(
     let mut validation = Vec::new();
     for (song, is_val) in encoded.iter().zip(&val_flags) {
         fingerprint_text.push_str(&format!("{}:{}:{};", song.name, song.ids.len(), is_val));
-        let windows = windows(vocab, &song.ids, config.seq_len);
+        let windows = if config.all_keys {
+            all_key_windows(vocab, &songs[song.source].1, *is_val, config.seq_len)?
+        } else {
+            windows(vocab, &song.ids, config.seq_len)
+        };
         if *is_val {
             summary.validation_songs.push(song.name.clone());
             summary.validation_tokens += windows.iter().map(|w| w.len() - 1).sum::<usize>();
@@ -282,6 +291,23 @@ fn prepare(
         fingerprint: fnv1a(fingerprint_text.as_bytes()),
         index,
     })
+}
+
+/// The key-handling experiment's windows: a validation song in its own key, a training song in
+/// all twelve (moved −5..=+6 semitones from its own key).
+fn all_key_windows(
+    vocab: &Vocab,
+    sheet: &LeadSheet,
+    is_validation: bool,
+    seq_len: usize,
+) -> Result<Vec<Vec<u16>>, ModelError> {
+    let shifts = if is_validation { 0..=0 } else { -5..=6 };
+    let mut all = Vec::new();
+    for shift in shifts {
+        let ids = super::tokens::encode_shifted(vocab, sheet, shift)?;
+        all.extend(windows(vocab, &ids, seq_len));
+    }
+    Ok(all)
 }
 
 /// Cuts a song's tokens into windows that start at sections (see the module doc). Inside a
@@ -775,5 +801,26 @@ mod tests {
         // Overlap stays bounded: at most about twice the song's tokens.
         let total: usize = ws.iter().map(|w| w.len()).sum();
         assert!(total < ids.len() * 2, "{total} vs {}", ids.len());
+    }
+
+    #[test]
+    fn the_all_keys_experiment_trains_in_twelve_keys_and_validates_in_one() {
+        let vocab = Vocab::standard();
+        let song = long_song();
+        let normalized = encode(&vocab, &song).unwrap();
+        let own_key = super::super::tokens::encode_shifted(&vocab, &song, 0).unwrap();
+        assert_eq!(
+            super::super::tokens::encode_shifted(
+                &vocab,
+                &song,
+                super::super::tokens::normalizing_shift(song.key)
+            )
+            .unwrap(),
+            normalized
+        );
+        let validation = all_key_windows(&vocab, &song, true, 64).unwrap();
+        assert_eq!(validation, windows(&vocab, &own_key, 64));
+        let training = all_key_windows(&vocab, &song, false, 64).unwrap();
+        assert_eq!(training.len(), 12 * validation.len());
     }
 }
