@@ -13,16 +13,13 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use serde::Serialize;
 
-use crate::cli::generate::load_model;
+use crate::cli::generate::{SamplingArgs, load_model};
 use crate::cli::train::{NamedSongs, Preset, read_songs};
 use crate::datasets::pop909;
 use crate::eval::table::{Row, render, rows};
 use crate::eval::{self, NGramModel, SetMetrics};
 use crate::model::train::is_validation;
-use crate::model::{
-    DEFAULT_CHORUS_LIFT, DEFAULT_PHRASE_RETURN, DEFAULT_TEMPERATURE, GenerateRequest, Model,
-    ModelError,
-};
+use crate::model::{GenerateRequest, Model, ModelError};
 use crate::music::{Idea, LeadSheet, Meter, Section, SectionKind};
 
 /// The temperatures `--temperature-sweep` compares unless `--sweep-temperatures` names others.
@@ -58,16 +55,8 @@ pub struct EvalArgs {
     /// Print one JSON object instead of tables.
     #[arg(long)]
     pub json: bool,
-    #[arg(long, default_value_t = DEFAULT_TEMPERATURE)]
-    pub temperature: f32,
-    #[arg(long, default_value_t = 0.95)]
-    pub top_p: f32,
-    /// How strongly melodies return to the bars 4 and 8 before (0 = off, 1 = strongest).
-    #[arg(long, default_value_t = DEFAULT_PHRASE_RETURN)]
-    pub phrase_return: f32,
-    /// How strongly choruses are kept from sinking below their verse (0 = off, 1 = strongest).
-    #[arg(long, default_value_t = DEFAULT_CHORUS_LIFT)]
-    pub chorus_lift: f32,
+    #[command(flatten)]
+    pub sampling: SamplingArgs,
     /// Bars of the verse and of the chorus, each.
     #[arg(long, default_value_t = 8)]
     pub bars: usize,
@@ -401,9 +390,9 @@ pub struct Setting {
 impl Setting {
     fn of(args: &EvalArgs) -> Setting {
         Setting {
-            temperature: args.temperature,
-            phrase_return: args.phrase_return,
-            chorus_lift: args.chorus_lift,
+            temperature: args.sampling.temperature,
+            phrase_return: args.sampling.phrase_return,
+            chorus_lift: args.sampling.chorus_lift,
         }
     }
 }
@@ -422,7 +411,7 @@ fn generate_batch(model: &Model, args: &EvalArgs, setting: Setting) -> anyhow::R
             meter: Some(Meter::FOUR_FOUR),
             bars: args.bars,
             temperature: setting.temperature,
-            top_p: args.top_p,
+            top_p: args.sampling.top_p,
             phrase_return: setting.phrase_return,
             chorus_lift: setting.chorus_lift,
             ..GenerateRequest::default()
@@ -477,10 +466,10 @@ fn generated_report(
         settings: IdeaSettings {
             ideas: args.ideas,
             first_seed: args.seed,
-            temperature: args.temperature,
-            top_p: args.top_p,
-            phrase_return: args.phrase_return,
-            chorus_lift: args.chorus_lift,
+            temperature: args.sampling.temperature,
+            top_p: args.sampling.top_p,
+            phrase_return: args.sampling.phrase_return,
+            chorus_lift: args.sampling.chorus_lift,
             bars: args.bars,
             meter: Meter::FOUR_FOUR.to_string(),
         },
@@ -831,11 +820,11 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     if args.ideas == 0 {
         bail!("--ideas must be at least 1");
     }
-    let returns = std::iter::once(&args.phrase_return).chain(&args.sweep_phrase_returns);
+    let returns = std::iter::once(&args.sampling.phrase_return).chain(&args.sweep_phrase_returns);
     if let Some(bad) = returns.into_iter().find(|p| !(0.0..=1.0).contains(*p)) {
         bail!("phrase return {bad} is outside 0..1");
     }
-    let lifts = std::iter::once(&args.chorus_lift).chain(&args.sweep_chorus_lifts);
+    let lifts = std::iter::once(&args.sampling.chorus_lift).chain(&args.sweep_chorus_lifts);
     if let Some(bad) = lifts.into_iter().find(|c| !(0.0..=1.0).contains(*c)) {
         bail!("chorus lift {bad} is outside 0..1");
     }

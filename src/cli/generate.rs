@@ -41,16 +41,8 @@ pub struct GenerateArgs {
     /// Bars of the verse and of the chorus, each.
     #[arg(long, default_value_t = 8)]
     pub bars: usize,
-    #[arg(long, default_value_t = DEFAULT_TEMPERATURE)]
-    pub temperature: f32,
-    #[arg(long, default_value_t = 0.95)]
-    pub top_p: f32,
-    /// How strongly the melody returns to the bars 4 and 8 before (0 = off, 1 = strongest).
-    #[arg(long, default_value_t = DEFAULT_PHRASE_RETURN)]
-    pub phrase_return: f32,
-    /// How strongly the chorus is kept from sinking below the verse (0 = off, 1 = strongest).
-    #[arg(long, default_value_t = DEFAULT_CHORUS_LIFT)]
-    pub chorus_lift: f32,
+    #[command(flatten)]
+    pub sampling: SamplingArgs,
     /// A MIDI file to continue (its bars start the verse), or with `--section chorus` whose
     /// verse is kept and answered by a new chorus.
     #[arg(long)]
@@ -61,6 +53,21 @@ pub struct GenerateArgs {
     /// With `--primer`: which section to write anew.
     #[arg(long, value_enum, default_value_t = SectionChoice::Verse, requires = "primer")]
     pub section: SectionChoice,
+}
+
+/// How ideas are sampled: shared by `generate` and `eval`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SamplingArgs {
+    #[arg(long, default_value_t = DEFAULT_TEMPERATURE)]
+    pub temperature: f32,
+    #[arg(long, default_value_t = 0.95)]
+    pub top_p: f32,
+    /// How strongly the melody returns to the bars 4 and 8 before (0 = off, 1 = strongest).
+    #[arg(long, default_value_t = DEFAULT_PHRASE_RETURN)]
+    pub phrase_return: f32,
+    /// How strongly the chorus is kept from sinking below the verse (0 = off, 1 = strongest).
+    #[arg(long, default_value_t = DEFAULT_CHORUS_LIFT)]
+    pub chorus_lift: f32,
 }
 
 fn read_sheet(path: &Path) -> anyhow::Result<LeadSheet> {
@@ -107,10 +114,10 @@ fn request_from(args: &GenerateArgs) -> anyhow::Result<GenerateRequest> {
         tempo: args.tempo.map(Tempo::new).transpose()?,
         meter: args.meter,
         bars: args.bars,
-        temperature: args.temperature,
-        top_p: args.top_p,
-        phrase_return: args.phrase_return,
-        chorus_lift: args.chorus_lift,
+        temperature: args.sampling.temperature,
+        top_p: args.sampling.top_p,
+        phrase_return: args.sampling.phrase_return,
+        chorus_lift: args.sampling.chorus_lift,
         keep,
         ..GenerateRequest::default()
     })
