@@ -17,6 +17,9 @@
 //!   ignored) is not the verse's;
 //! - **chorus − verse pitch**: mean MIDI pitch of the chorus notes minus that of the verse notes;
 //! - **longest same-pitch run**: most consecutive melody notes on one pitch;
+//! - **rhythm**: melody notes per bar; the share of melody notes shorter than an eighth
+//!   ([`SHORT_NOTE_TICKS`]); and the sounding share, the melody's summed durations over the
+//!   sheet's length (1 = legato throughout, low = staccato or sparse);
 //! - **distinct verse progressions**: distinct verse chord sequences (as above) over the set;
 //! - **distinct verse openings**: distinct sequences of the chord roots on the downbeats of the
 //!   verse's first [`OPENING_BARS`] bars, as degrees above the key's tonic (0–11): a coarse
@@ -34,7 +37,9 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::music::{Bar, ChordSymbol, Idea, Key, LeadSheet, Note, PitchClass, Section};
+use crate::music::{
+    Bar, ChordSymbol, Idea, Key, LeadSheet, Note, PitchClass, Section, TICKS_PER_QUARTER,
+};
 
 /// The bar distances bar similarity is measured at.
 pub const BAR_DISTANCES: [usize; 4] = [1, 2, 4, 8];
@@ -44,6 +49,9 @@ pub const OPENING_BARS: usize = 4;
 
 /// A same-pitch run longer than this many notes counts as long (the model's target is none).
 pub const LONG_RUN: usize = 8;
+
+/// A melody note shorter than this (an eighth) counts as short.
+pub const SHORT_NOTE_TICKS: u32 = TICKS_PER_QUARTER / 2;
 
 /// The metrics of one idea.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -61,6 +69,7 @@ pub struct IdeaMetrics {
     pub chorus_chords_differ: bool,
     pub chorus_minus_verse_pitch: Option<f64>,
     pub longest_same_pitch_run: usize,
+    pub rhythm: Rhythm,
     /// The verse's chord sequence, consecutive repeats merged (`N.C.` for no chord).
     pub verse_progression: Vec<String>,
     /// The same relative to the key's tonic: (root degree 0–11, quality), `None` for no chord.
@@ -94,6 +103,9 @@ pub struct SetMetrics {
     pub longest_same_pitch_run_mean: Option<f64>,
     /// Share of ideas with a same-pitch run longer than [`LONG_RUN`] notes.
     pub long_same_pitch_run_share: Option<f64>,
+    pub notes_per_bar: Option<f64>,
+    pub short_note_share: Option<f64>,
+    pub sounding_share: Option<f64>,
     pub distinct_verse_progressions: usize,
     pub distinct_verse_openings: usize,
     /// Mean normalized edit distance between two ideas' verse progressions (`None` for < 2 ideas).
@@ -148,6 +160,9 @@ pub fn summarize(each: &[IdeaMetrics]) -> SetMetrics {
         long_same_pitch_run_share: mean_of(&|m| {
             Some(f64::from(u8::from(m.longest_same_pitch_run > LONG_RUN)))
         }),
+        notes_per_bar: mean_of(&|m| m.rhythm.notes_per_bar),
+        short_note_share: mean_of(&|m| m.rhythm.short_note_share),
+        sounding_share: mean_of(&|m| m.rhythm.sounding_share),
         distinct_verse_progressions: progressions.len(),
         distinct_verse_openings: openings.len(),
         verse_progression_distance: mean_pairwise_distance(each),
@@ -208,6 +223,7 @@ pub fn measure_idea(idea: &Idea) -> IdeaMetrics {
             .zip(mean_pitch(idea.verse()))
             .map(|(c, v)| c - v),
         longest_same_pitch_run: longest_same_pitch_run(&notes),
+        rhythm: rhythm(sheet),
         verse_progression: verse_progression
             .iter()
             .map(|c| c.map_or("N.C.".to_string(), |c| c.to_string()))
@@ -384,6 +400,31 @@ fn mean_pitch(section: &Section) -> Option<f64> {
             .flat_map(|b| &b.melody)
             .map(|n| n.pitch.0 as f64),
     )
+}
+
+/// How the melody moves in time: density, short notes, legato.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Rhythm {
+    pub notes_per_bar: Option<f64>,
+    pub short_note_share: Option<f64>,
+    pub sounding_share: Option<f64>,
+}
+
+/// The melody's [`Rhythm`] over the whole sheet.
+pub fn rhythm(sheet: &LeadSheet) -> Rhythm {
+    let bars = sheet.bars().count();
+    let notes: Vec<&Note> = sheet.bars().flat_map(|b| &b.melody).collect();
+    let length: u64 = sheet.bars().map(|b| u64::from(b.length)).sum();
+    let sounding: u64 = notes.iter().map(|n| u64::from(n.duration)).sum();
+    let short = notes
+        .iter()
+        .filter(|n| n.duration < SHORT_NOTE_TICKS)
+        .count();
+    Rhythm {
+        notes_per_bar: (bars > 0).then(|| notes.len() as f64 / bars as f64),
+        short_note_share: (!notes.is_empty()).then(|| short as f64 / notes.len() as f64),
+        sounding_share: (length > 0).then(|| (sounding as f64 / length as f64).min(1.0)),
+    }
 }
 
 /// Most consecutive notes on the same pitch.
@@ -596,6 +637,28 @@ mod tests {
         assert_eq!(set.verse_progression_distance, Some(0.0));
         assert_eq!(set.longest_same_pitch_run_max, 6);
         assert_eq!(set.long_same_pitch_run_share, Some(0.0));
+    }
+
+    #[test]
+    fn rhythm_counts_density_short_notes_and_legato() {
+        // Verse: four 16ths then a dotted half (5 notes, 4 short, 3/4 + 1/4 of the bar sounding).
+        let verse = vec![bar(
+            &[(0, "C")],
+            &[(0, 3, 60), (3, 3, 62), (6, 3, 64), (9, 3, 65), (12, 36, 67)],
+        )];
+        // Chorus: one half note, then silence.
+        let chorus = vec![bar(&[(0, "F")], &[(0, 24, 65)])];
+        let r = measure_idea(&idea("C", verse, chorus)).rhythm;
+        assert_eq!(r.notes_per_bar, Some(3.0));
+        assert_eq!(r.short_note_share, Some(4.0 / 6.0));
+        assert_eq!(r.sounding_share, Some((48.0 + 24.0) / 96.0));
+        let empty = idea(
+            "C",
+            vec![bar(&[(0, "C")], &[])],
+            vec![bar(&[(0, "F")], &[])],
+        );
+        let r = measure_idea(&empty).rhythm;
+        assert_eq!((r.notes_per_bar, r.short_note_share), (Some(0.0), None));
     }
 
     #[test]

@@ -60,6 +60,13 @@ pub fn rows(sets: &[&SetMetrics]) -> Vec<Row> {
         row("ideas with a same-pitch run over 8", &|s| {
             fixed(s.long_same_pitch_run_share, 3)
         }),
+        row("melody notes per bar", &|s| fixed(s.notes_per_bar, 2)),
+        row("melody notes shorter than an eighth", &|s| {
+            fixed(s.short_note_share, 3)
+        }),
+        row("melody sounding share (legato)", &|s| {
+            fixed(s.sounding_share, 3)
+        }),
         row("distinct verse progressions", &|s| {
             s.distinct_verse_progressions.to_string()
         }),
@@ -144,6 +151,9 @@ mod tests {
             longest_same_pitch_run_max: 7,
             longest_same_pitch_run_mean: Some(3.5),
             long_same_pitch_run_share: Some(0.0),
+            notes_per_bar: Some(4.0),
+            short_note_share: Some(0.2),
+            sounding_share: Some(0.7),
             distinct_verse_progressions: 95,
             distinct_verse_openings: 40,
             verse_progression_distance: Some(0.6),
