@@ -19,7 +19,8 @@
 //! - **longest same-pitch run**: most consecutive melody notes on one pitch;
 //! - **rhythm**: melody notes per bar; the share of melody notes shorter than an eighth
 //!   ([`SHORT_NOTE_TICKS`]); and the sounding share, the melody's summed durations over the
-//!   sheet's length (1 = legato throughout, low = staccato or sparse);
+//!   sheet's length (1 = legato throughout, low = staccato or sparse); and the share of onsets
+//!   off the 16th-note grid (triplets and other odd placements);
 //! - **distinct verse progressions**: distinct verse chord sequences (as above) over the set;
 //! - **distinct verse openings**: distinct sequences of the chord roots on the downbeats of the
 //!   verse's first [`OPENING_BARS`] bars, as degrees above the key's tonic (0–11): a coarse
@@ -52,6 +53,9 @@ pub const LONG_RUN: usize = 8;
 
 /// A melody note shorter than this (an eighth) counts as short.
 pub const SHORT_NOTE_TICKS: u32 = TICKS_PER_QUARTER / 2;
+
+/// The 16th-note grid onsets are measured against.
+pub const SIXTEENTH_TICKS: u32 = TICKS_PER_QUARTER / 4;
 
 /// The metrics of one idea.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -106,6 +110,7 @@ pub struct SetMetrics {
     pub notes_per_bar: Option<f64>,
     pub short_note_share: Option<f64>,
     pub sounding_share: Option<f64>,
+    pub off_grid_share: Option<f64>,
     pub distinct_verse_progressions: usize,
     pub distinct_verse_openings: usize,
     /// Mean normalized edit distance between two ideas' verse progressions (`None` for < 2 ideas).
@@ -163,6 +168,7 @@ pub fn summarize(each: &[IdeaMetrics]) -> SetMetrics {
         notes_per_bar: mean_of(&|m| m.rhythm.notes_per_bar),
         short_note_share: mean_of(&|m| m.rhythm.short_note_share),
         sounding_share: mean_of(&|m| m.rhythm.sounding_share),
+        off_grid_share: mean_of(&|m| m.rhythm.off_grid_share),
         distinct_verse_progressions: progressions.len(),
         distinct_verse_openings: openings.len(),
         verse_progression_distance: mean_pairwise_distance(each),
@@ -408,6 +414,7 @@ pub struct Rhythm {
     pub notes_per_bar: Option<f64>,
     pub short_note_share: Option<f64>,
     pub sounding_share: Option<f64>,
+    pub off_grid_share: Option<f64>,
 }
 
 /// The melody's [`Rhythm`] over the whole sheet.
@@ -416,14 +423,20 @@ pub fn rhythm(sheet: &LeadSheet) -> Rhythm {
     let notes: Vec<&Note> = sheet.bars().flat_map(|b| &b.melody).collect();
     let length: u64 = sheet.bars().map(|b| u64::from(b.length)).sum();
     let sounding: u64 = notes.iter().map(|n| u64::from(n.duration)).sum();
+    let share = |count: usize| (!notes.is_empty()).then(|| count as f64 / notes.len() as f64);
     let short = notes
         .iter()
         .filter(|n| n.duration < SHORT_NOTE_TICKS)
         .count();
+    let off_grid = notes
+        .iter()
+        .filter(|n| n.onset % SIXTEENTH_TICKS != 0)
+        .count();
     Rhythm {
         notes_per_bar: (bars > 0).then(|| notes.len() as f64 / bars as f64),
-        short_note_share: (!notes.is_empty()).then(|| short as f64 / notes.len() as f64),
+        short_note_share: share(short),
         sounding_share: (length > 0).then(|| (sounding as f64 / length as f64).min(1.0)),
+        off_grid_share: share(off_grid),
     }
 }
 
@@ -652,6 +665,13 @@ mod tests {
         assert_eq!(r.notes_per_bar, Some(3.0));
         assert_eq!(r.short_note_share, Some(4.0 / 6.0));
         assert_eq!(r.sounding_share, Some((48.0 + 24.0) / 96.0));
+        assert_eq!(r.off_grid_share, Some(0.0));
+        let triplets = bar(
+            &[(0, "C")],
+            &[(0, 4, 60), (4, 4, 62), (8, 4, 64), (12, 12, 65)],
+        );
+        let r = measure_idea(&idea("C", vec![triplets.clone()], vec![triplets])).rhythm;
+        assert_eq!(r.off_grid_share, Some(0.5));
         let empty = idea(
             "C",
             vec![bar(&[(0, "C")], &[])],

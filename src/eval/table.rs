@@ -67,6 +67,9 @@ pub fn rows(sets: &[&SetMetrics]) -> Vec<Row> {
         row("melody sounding share (legato)", &|s| {
             fixed(s.sounding_share, 3)
         }),
+        row("melody onsets off the 16th grid", &|s| {
+            fixed(s.off_grid_share, 3)
+        }),
         row("distinct verse progressions", &|s| {
             s.distinct_verse_progressions.to_string()
         }),
@@ -154,6 +157,7 @@ mod tests {
             notes_per_bar: Some(4.0),
             short_note_share: Some(0.2),
             sounding_share: Some(0.7),
+            off_grid_share: Some(0.0),
             distinct_verse_progressions: 95,
             distinct_verse_openings: 40,
             verse_progression_distance: Some(0.6),
