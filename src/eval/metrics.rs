@@ -21,6 +21,8 @@
 //!   ([`SHORT_NOTE_TICKS`]); and the sounding share, the melody's summed durations over the
 //!   sheet's length (1 = legato throughout, low = staccato or sparse); and the share of onsets
 //!   off the 16th-note grid (triplets and other odd placements);
+//! - **harmonic rhythm**: chords per bar (the chord sequences as above, over the bar count) and
+//!   the most chords any one bar starts;
 //! - **distinct verse progressions**: distinct verse chord sequences (as above) over the set;
 //! - **distinct verse openings**: distinct sequences of the chord roots on the downbeats of the
 //!   verse's first [`OPENING_BARS`] bars, as degrees above the key's tonic (0–11): a coarse
@@ -74,6 +76,7 @@ pub struct IdeaMetrics {
     pub chorus_minus_verse_pitch: Option<f64>,
     pub longest_same_pitch_run: usize,
     pub rhythm: Rhythm,
+    pub harmonic_rhythm: HarmonicRhythm,
     /// The verse's chord sequence, consecutive repeats merged (`N.C.` for no chord).
     pub verse_progression: Vec<String>,
     /// The same relative to the key's tonic: (root degree 0–11, quality), `None` for no chord.
@@ -111,6 +114,9 @@ pub struct SetMetrics {
     pub short_note_share: Option<f64>,
     pub sounding_share: Option<f64>,
     pub off_grid_share: Option<f64>,
+    pub chords_per_bar: Option<f64>,
+    /// Mean over ideas of the most chords one bar starts.
+    pub busiest_bar_chords: Option<f64>,
     pub distinct_verse_progressions: usize,
     pub distinct_verse_openings: usize,
     /// Mean normalized edit distance between two ideas' verse progressions (`None` for < 2 ideas).
@@ -169,6 +175,8 @@ pub fn summarize(each: &[IdeaMetrics]) -> SetMetrics {
         short_note_share: mean_of(&|m| m.rhythm.short_note_share),
         sounding_share: mean_of(&|m| m.rhythm.sounding_share),
         off_grid_share: mean_of(&|m| m.rhythm.off_grid_share),
+        chords_per_bar: mean_of(&|m| m.harmonic_rhythm.chords_per_bar),
+        busiest_bar_chords: mean_of(&|m| Some(m.harmonic_rhythm.busiest_bar as f64)),
         distinct_verse_progressions: progressions.len(),
         distinct_verse_openings: openings.len(),
         verse_progression_distance: mean_pairwise_distance(each),
@@ -230,6 +238,7 @@ pub fn measure_idea(idea: &Idea) -> IdeaMetrics {
             .map(|(c, v)| c - v),
         longest_same_pitch_run: longest_same_pitch_run(&notes),
         rhythm: rhythm(sheet),
+        harmonic_rhythm: harmonic_rhythm(idea),
         verse_progression: verse_progression
             .iter()
             .map(|c| c.map_or("N.C.".to_string(), |c| c.to_string()))
@@ -406,6 +415,37 @@ fn mean_pitch(section: &Section) -> Option<f64> {
             .flat_map(|b| &b.melody)
             .map(|n| n.pitch.0 as f64),
     )
+}
+
+/// How often the chords change.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct HarmonicRhythm {
+    pub chords_per_bar: Option<f64>,
+    /// The most chords one bar starts (a chord carried over the bar line is not started again).
+    pub busiest_bar: usize,
+}
+
+/// The idea's [`HarmonicRhythm`], verse and chorus each merged as in [`progression`].
+pub fn harmonic_rhythm(idea: &Idea) -> HarmonicRhythm {
+    let sections = [idea.verse(), idea.chorus()];
+    let bars: usize = sections.iter().map(|s| s.bars.len()).sum();
+    let chords: usize = sections.iter().map(|s| progression(s).len()).sum();
+    let mut sounding = None;
+    let mut busiest = 0;
+    for bar in sections.iter().flat_map(|s| &s.bars) {
+        let mut started = 0;
+        for change in &bar.chords {
+            if Some(change.chord) != sounding {
+                started += 1;
+                sounding = Some(change.chord);
+            }
+        }
+        busiest = busiest.max(started);
+    }
+    HarmonicRhythm {
+        chords_per_bar: (bars > 0).then(|| chords as f64 / bars as f64),
+        busiest_bar: busiest,
+    }
 }
 
 /// How the melody moves in time: density, short notes, legato.
@@ -679,6 +719,20 @@ mod tests {
         );
         let r = measure_idea(&empty).rhythm;
         assert_eq!((r.notes_per_bar, r.short_note_share), (Some(0.0), None));
+    }
+
+    #[test]
+    fn harmonic_rhythm_counts_chords_started() {
+        // C | C F G | G (carried, not started again) || Am.
+        let verse = vec![
+            bar(&[(0, "C")], &[]),
+            bar(&[(0, "C"), (12, "F"), (36, "G")], &[]),
+            bar(&[(0, "G")], &[]),
+        ];
+        let chorus = vec![bar(&[(0, "Am")], &[])];
+        let h = measure_idea(&idea("C", verse, chorus)).harmonic_rhythm;
+        assert_eq!(h.chords_per_bar, Some(4.0 / 4.0));
+        assert_eq!(h.busiest_bar, 2);
     }
 
     #[test]

@@ -70,6 +70,10 @@ pub fn rows(sets: &[&SetMetrics]) -> Vec<Row> {
         row("melody onsets off the 16th grid", &|s| {
             fixed(s.off_grid_share, 3)
         }),
+        row("chords per bar", &|s| fixed(s.chords_per_bar, 2)),
+        row("most chords in one bar (mean over ideas)", &|s| {
+            fixed(s.busiest_bar_chords, 2)
+        }),
         row("distinct verse progressions", &|s| {
             s.distinct_verse_progressions.to_string()
         }),
@@ -158,6 +162,8 @@ mod tests {
             short_note_share: Some(0.2),
             sounding_share: Some(0.7),
             off_grid_share: Some(0.0),
+            chords_per_bar: Some(1.5),
+            busiest_bar_chords: Some(2.0),
             distinct_verse_progressions: 95,
             distinct_verse_openings: 40,
             verse_progression_distance: Some(0.6),
