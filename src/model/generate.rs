@@ -537,7 +537,9 @@ impl Model {
     }
 
     /// The temperature and top-p for a choice among `allowed`: the request's for what is played
-    /// (chords, pitches, form), unsharpened for timing (see [`timing_sampling`]).
+    /// (chords, pitches, form), unsharpened for timing (see [`timing_sampling`]). A choice that
+    /// offers any position or duration is a timing choice, even where a pitch is offered beside
+    /// the next position (after a chord change: a note here, or the next event later).
     fn sampling_for(&self, allowed: &[u16], request: &GenerateRequest) -> (f32, f32) {
         let timing = allowed
             .iter()
