@@ -18,9 +18,9 @@
 //! - **chorus − verse pitch**: mean MIDI pitch of the chorus notes minus that of the verse notes;
 //! - **longest same-pitch run**: most consecutive melody notes on one pitch;
 //! - **rhythm**: melody notes per bar; the share of melody notes shorter than an eighth
-//!   ([`SHORT_NOTE_TICKS`]); and the sounding share, the melody's summed durations over the
-//!   sheet's length (1 = legato throughout, low = staccato or sparse); and the share of onsets
-//!   off the 16th-note grid (triplets and other odd placements);
+//!   ([`SHORT_NOTE_TICKS`]); the sounding share, the melody's summed durations over the sheet's
+//!   length (1 = legato throughout, low = staccato or sparse); the share of onsets off the
+//!   16th-note grid (triplets and other odd placements);
 //! - **harmonic rhythm**: chords per bar (the chord sequences as above, over the bar count) and
 //!   the most chords any one bar starts;
 //! - **distinct verse progressions**: distinct verse chord sequences (as above) over the set;
@@ -694,7 +694,7 @@ mod tests {
 
     #[test]
     fn rhythm_counts_density_short_notes_and_legato() {
-        // Verse: four 16ths then a dotted half (5 notes, 4 short, 3/4 + 1/4 of the bar sounding).
+        // Verse: four 16ths then a dotted half (5 notes, 4 short, the whole bar sounding).
         let verse = vec![bar(
             &[(0, "C")],
             &[(0, 3, 60), (3, 3, 62), (6, 3, 64), (9, 3, 65), (12, 36, 67)],
