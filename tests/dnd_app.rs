@@ -29,12 +29,11 @@ mod linux {
     use std::time::{Duration, Instant};
 
     use songsketch::midi::write::{ExportOptions, lead_sheet_to_smf_bytes};
+    use songsketch::ui::SongsketchApp;
     use songsketch::ui::drag_out::{DragSource, drag_handle_id};
     use songsketch::ui::player::NoPlayback;
-    use songsketch::ui::{AppParts, SongsketchApp};
     use x11rb::protocol::xproto::EventMask;
 
-    use crate::support::Pop909Backend;
     use crate::xdnd_support::{DropTarget, XServer, map_window, percent_decode};
 
     /// Names the case a child process runs: `bare` or `openbox`.
@@ -173,13 +172,7 @@ mod linux {
     }
 
     fn run_window(data: &Path, shared: SharedState, driver_done: Arc<AtomicBool>) {
-        let parts = AppParts {
-            backend: Box::new(Pop909Backend { count: 4 }),
-            player: Box::new(NoPlayback),
-            data_dir: data.to_path_buf(),
-            default_model_dir: data.join("pop909-excerpts"),
-            default_model_name: "POP909 excerpts (test engine, not a model)".into(),
-        };
+        let parts = crate::support::pop909_parts(data, 4, Box::new(NoPlayback));
         let mut native = songsketch::ui::native_options(Some(data));
         native.viewport = native.viewport.with_position([0.0, 0.0]);
         eframe::run_native(

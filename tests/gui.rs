@@ -16,16 +16,10 @@ use songsketch::ui::piano_roll::Voice;
 use songsketch::ui::player::{NoPlayback, Player};
 use songsketch::ui::{AppParts, SongsketchApp};
 use songsketch::worker::MissingModel;
-use support::{MemoryStorage, Pop909Backend};
+use support::MemoryStorage;
 
 fn parts(data_dir: &Path) -> AppParts {
-    AppParts {
-        backend: Box::new(Pop909Backend { count: 12 }),
-        player: Box::new(NoPlayback),
-        data_dir: data_dir.to_path_buf(),
-        default_model_dir: data_dir.join("no-model-needed"),
-        default_model_name: "POP909 excerpts (test engine)".into(),
-    }
+    support::pop909_parts(data_dir, 12, Box::new(NoPlayback))
 }
 
 fn app<'a>(parts: AppParts, storage: Option<&'a MemoryStorage>) -> Harness<'a, SongsketchApp> {

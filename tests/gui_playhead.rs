@@ -12,10 +12,9 @@ use std::time::Duration;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use songsketch::music::Idea;
+use songsketch::ui::SongsketchApp;
 use songsketch::ui::piano_roll::seconds_to_ticks;
 use songsketch::ui::player::Player;
-use songsketch::ui::{AppParts, SongsketchApp};
-use support::Pop909Backend;
 
 /// Where the "player" is: `None` while stopped.
 type Position = Arc<Mutex<Option<f64>>>;
@@ -55,13 +54,7 @@ impl Player for HandMovedPlayer {
 }
 
 fn app(data_dir: &std::path::Path, position: Position) -> Harness<'static, SongsketchApp> {
-    let parts = AppParts {
-        backend: Box::new(Pop909Backend { count: 4 }),
-        player: Box::new(HandMovedPlayer { position }),
-        data_dir: data_dir.to_path_buf(),
-        default_model_dir: data_dir.join("no-model-needed"),
-        default_model_name: "POP909 excerpts (test engine)".into(),
-    };
+    let parts = support::pop909_parts(data_dir, 4, Box::new(HandMovedPlayer { position }));
     support::harness(parts, None)
 }
 

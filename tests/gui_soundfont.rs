@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex};
 
 use egui_kittest::Harness;
 use songsketch::music::Idea;
+use songsketch::ui::SongsketchApp;
 use songsketch::ui::player::Player;
-use songsketch::ui::{AppParts, SongsketchApp};
-use support::{MemoryStorage, Pop909Backend};
+use support::MemoryStorage;
 
 /// The General MIDI SoundFont `make test` installs (fluid-soundfont-gm).
 const SOUNDFONT: &str = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
@@ -62,15 +62,10 @@ fn app<'a>(
     storage: Option<&'a MemoryStorage>,
     soundfonts: &Arc<Mutex<Vec<PathBuf>>>,
 ) -> Harness<'a, SongsketchApp> {
-    let parts = AppParts {
-        backend: Box::new(Pop909Backend { count: 2 }),
-        player: Box::new(RecordingSynth {
-            soundfonts: Arc::clone(soundfonts),
-        }),
-        data_dir: data_dir.to_path_buf(),
-        default_model_dir: data_dir.join("no-model-needed"),
-        default_model_name: "POP909 excerpts (test engine)".into(),
+    let synth = RecordingSynth {
+        soundfonts: Arc::clone(soundfonts),
     };
+    let parts = support::pop909_parts(data_dir, 2, Box::new(synth));
     support::harness(parts, storage)
 }
 

@@ -9,9 +9,8 @@ mod support;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use songsketch::ui::SongsketchApp;
 use songsketch::ui::player::NoPlayback;
-use songsketch::ui::{AppParts, SongsketchApp};
-use support::Pop909Backend;
 
 /// Where the scripted session is.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -118,13 +117,7 @@ fn main() {
                 .join(name)
         });
     let data = tempfile::tempdir().expect("a temporary data folder");
-    let parts = AppParts {
-        backend: Box::new(Pop909Backend { count: 12 }),
-        player: Box::new(NoPlayback),
-        data_dir: data.path().to_path_buf(),
-        default_model_dir: data.path().join("pop909-excerpts"),
-        default_model_name: "POP909 excerpts (test engine, not a model)".into(),
-    };
+    let parts = support::pop909_parts(data.path(), 12, Box::new(NoPlayback));
     let result = std::sync::Arc::new(std::sync::Mutex::new(None));
     let result_in_app = std::sync::Arc::clone(&result);
     let mut native = songsketch::ui::native_options(Some(data.path()));

@@ -301,6 +301,22 @@ impl eframe::Storage for MemoryStorage {
     fn flush(&mut self) {}
 }
 
+/// The app's parts with the POP909 test engine cutting `count` ideas ahead, playing to
+/// `player`, keeping its data in `data_dir`; no model folder is needed.
+pub fn pop909_parts(
+    data_dir: &Path,
+    count: usize,
+    player: Box<dyn songsketch::ui::player::Player>,
+) -> songsketch::ui::AppParts {
+    songsketch::ui::AppParts {
+        backend: Box::new(Pop909Backend { count }),
+        player,
+        data_dir: data_dir.to_path_buf(),
+        default_model_dir: data_dir.join("no-model-needed"),
+        default_model_name: "POP909 excerpts (test engine, not a model)".into(),
+    }
+}
+
 /// The app in an egui_kittest harness at 1280×720, built with settings from `storage` if given.
 pub fn harness<'a>(
     parts: songsketch::ui::AppParts,
