@@ -14,19 +14,8 @@ seconds="${1:-10}"
 binary=./target/release/songsketch
 [ -x "$binary" ] || { echo "idle-cpu: build first: cargo build --release" >&2; exit 1; }
 
-data="$(mktemp -d)"
-display=":$((90 + RANDOM % 100))"
-Xvfb "$display" -screen 0 1280x720x24 -nolisten tcp &
-xvfb_pid=$!
-app_pid=""
-cleanup() {
-    [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null || true
-    kill "$xvfb_pid" 2>/dev/null || true
-    rm -rf "$data"
-}
-trap cleanup EXIT
-export DISPLAY="$display"
-for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
+# shellcheck source=lib/xvfb-session.sh
+source scripts/lib/xvfb-session.sh
 
 SONGSKETCH_DATA_DIR="$data" "$binary" 2>/dev/null &
 app_pid=$!
