@@ -2,21 +2,19 @@
 //! [`IdeaEngine`]/[`ModelBackend`], and the player thread as the window's [`Player`].
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
 
 use anyhow::Context;
 
 use crate::midi::import::import_folder;
 use crate::midi::write::{ExportOptions, lead_sheet_to_smf_bytes};
-use crate::model::{self, Keep, Model};
-use crate::music::{Idea, Meter, Tempo};
+use crate::model::{self, GenerateRequest, Model, TrainConfig, TrainOutcome};
+use crate::music::Idea;
+use crate::playback::control::PlayerControl;
 use crate::playback::{self, OutputChoice, PlayerCommand, PlayerEvent, Timeline};
-use crate::ui::player::Player;
 use crate::worker::{
-    GenerateRequest, IdeaEngine, ModelBackend, ModelRef, Part, SkippedSong, TrainEvent, TrainMode,
-    TrainOutcome, TrainRequest,
+    IdeaEngine, ModelBackend, ModelRef, SkippedSong, TrainMode, TrainReport, TrainRequest,
 };
 
 /// Generates with a loaded model.
@@ -24,50 +22,9 @@ pub struct ModelEngine {
     model: Model,
 }
 
-impl ModelEngine {
-    fn request(
-        &self,
-        request: &GenerateRequest,
-        keep: Keep,
-    ) -> anyhow::Result<model::GenerateRequest> {
-        let settings = &request.settings;
-        Ok(model::GenerateRequest {
-            seed: request.seed,
-            key: settings.key,
-            tempo: Some(Tempo::new(settings.tempo_bpm)?),
-            // Ideas are verse + chorus in 4/4 unless kept material says otherwise.
-            meter: matches!(keep, Keep::Nothing).then_some(Meter::FOUR_FOUR),
-            bars: settings.bars_per_section as usize,
-            temperature: settings.temperature,
-            top_p: settings.top_p,
-            phrase_return: settings.phrase_return,
-            chorus_lift: settings.chorus_lift,
-            keep,
-            ..model::GenerateRequest::default()
-        })
-    }
-
-    fn run(&self, request: model::GenerateRequest) -> anyhow::Result<Idea> {
-        Ok(self.model.generate(&request)?.idea)
-    }
-}
-
 impl IdeaEngine for ModelEngine {
     fn generate(&mut self, request: &GenerateRequest) -> anyhow::Result<Idea> {
-        self.run(self.request(request, Keep::Nothing)?)
-    }
-
-    fn regenerate(
-        &mut self,
-        idea: &Idea,
-        part: Part,
-        request: &GenerateRequest,
-    ) -> anyhow::Result<Idea> {
-        let keep = match part {
-            Part::MelodyOverChords => Keep::Chords(idea.clone()),
-            Part::ChorusForVerse => Keep::Verse(idea.clone()),
-        };
-        self.run(self.request(request, keep)?)
+        Ok(self.model.generate(request)?.idea)
     }
 }
 
@@ -82,14 +39,15 @@ impl ModelBackend for LibtorchBackend {
         Ok(Box::new(ModelEngine { model }))
     }
 
+    /// Reads the folder, then trains on this thread; the model's events go out as they come.
     fn train(
         &mut self,
         request: &TrainRequest,
-        report: &mut dyn FnMut(TrainEvent),
+        report: &mut dyn FnMut(TrainReport),
         cancel: &AtomicBool,
     ) -> anyhow::Result<TrainOutcome> {
         let folder = import_folder(&request.songs)?;
-        report(TrainEvent::SongsRead {
+        report(TrainReport::SongsRead {
             read: folder.songs.len(),
             skipped: folder
                 .skipped
@@ -106,88 +64,16 @@ impl ModelBackend for LibtorchBackend {
             .map(|(path, sheet)| (path.display().to_string(), sheet))
             .collect();
         let mut config = match (&request.mode, &request.base) {
-            (TrainMode::FineTune, Some(base)) => {
-                model::TrainConfig::fine_tune(&request.output, &base.dir)
-            }
-            _ => model::TrainConfig::new(&request.output),
+            (TrainMode::FineTune, Some(base)) => TrainConfig::fine_tune(&request.output, &base.dir),
+            _ => TrainConfig::new(&request.output),
         };
         config.resume = request.resume;
-        run_training(config, songs, report, cancel)
+        let mut forward = |event| report(TrainReport::Model(event));
+        Ok(model::train(config, songs, &mut forward, cancel)?)
     }
 }
 
-/// Runs `model::train` on its own thread, turning its events into the window's and passing
-/// the window's cancel flag on.
-fn run_training(
-    config: model::TrainConfig,
-    songs: Vec<(String, crate::music::LeadSheet)>,
-    report: &mut dyn FnMut(TrainEvent),
-    cancel: &AtomicBool,
-) -> anyhow::Result<TrainOutcome> {
-    let max_epochs = config.max_epochs as u64;
-    let (events_tx, events) = crossbeam_channel::unbounded();
-    let stop = Arc::new(AtomicBool::new(false));
-    let stop_for_training = Arc::clone(&stop);
-    let started = Instant::now();
-    let training =
-        std::thread::spawn(move || model::train(config, songs, events_tx, stop_for_training));
-    let mut steps_per_epoch = 1u64;
-    let mut total_steps = 1u64;
-    loop {
-        if cancel.load(Ordering::Relaxed) {
-            stop.store(true, Ordering::Relaxed);
-        }
-        match events.recv_timeout(Duration::from_millis(100)) {
-            Ok(model::TrainEvent::Prepared {
-                batches_per_epoch, ..
-            }) => {
-                steps_per_epoch = batches_per_epoch.max(1) as u64;
-                total_steps = steps_per_epoch * max_epochs;
-            }
-            Ok(model::TrainEvent::Progress {
-                epoch, batch, loss, ..
-            }) => {
-                let step = (epoch as u64 - 1) * steps_per_epoch + batch as u64;
-                let elapsed_seconds = started.elapsed().as_secs_f64();
-                report(TrainEvent::Progress {
-                    step,
-                    total_steps,
-                    elapsed_seconds,
-                });
-                report(TrainEvent::Loss { step, loss });
-            }
-            Ok(model::TrainEvent::Epoch { log, .. }) => {
-                report(TrainEvent::Checkpoint {
-                    step: log.epoch as u64 * steps_per_epoch,
-                });
-            }
-            Ok(_) => {}
-            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
-            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
-        }
-    }
-    let outcome = training
-        .join()
-        .map_err(|_| anyhow::anyhow!("the training thread stopped unexpectedly"))??;
-    if outcome.stopped == model::train::StopReason::Cancelled {
-        return Ok(TrainOutcome::Cancelled {
-            output: outcome.model_dir,
-        });
-    }
-    let name = outcome
-        .model_dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "trained model".into());
-    Ok(TrainOutcome::Finished(ModelRef {
-        name,
-        dir: outcome.model_dir,
-        is_default: false,
-    }))
-}
-
-/// The name the window shows for the built-in SoundFont synth.
-pub const BUILT_IN_SYNTH: &str = "Built-in synth";
+pub use crate::playback::control::BUILT_IN_SYNTH;
 
 /// The player thread behind the window: plays ideas as the exact bytes "Save as MIDI…" writes.
 pub struct ThreadPlayer {
@@ -239,7 +125,7 @@ impl ThreadPlayer {
     }
 }
 
-impl Player for ThreadPlayer {
+impl PlayerControl for ThreadPlayer {
     fn unavailable_reason(&self) -> Option<String> {
         self.unavailable.clone()
     }

@@ -3,6 +3,7 @@
 //! Data flows one way: MIDI files → [`midi`] → [`music`] lead sheets → model tokens → network,
 //! and back: tokens → lead sheet → [`music::Idea`] → piano roll, player, MIDI file.
 
+pub mod atomic_file;
 pub mod cli;
 pub mod datasets;
 pub mod dnd;
@@ -13,5 +14,6 @@ pub mod midi;
 pub mod model;
 pub mod music;
 pub mod playback;
+pub mod stats;
 pub mod ui;
 pub mod worker;

@@ -94,6 +94,12 @@ pub struct SetAside {
     pub reason: String,
 }
 
+/// The OS data folder for Songsketch (`~/.local/share/songsketch` on Linux): the library,
+/// trained models, dragged files and window settings live there.
+pub fn default_data_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "Songsketch").map(|dirs| dirs.data_dir().to_path_buf())
+}
+
 /// The kept ideas, in the order they were kept, saved after every change.
 pub struct Library {
     path: PathBuf,
@@ -103,12 +109,6 @@ pub struct Library {
 }
 
 impl Library {
-    /// The library file in the OS data folder (`~/.local/share/songsketch/` on Linux).
-    pub fn default_path() -> Option<PathBuf> {
-        directories::ProjectDirs::from("", "", "Songsketch")
-            .map(|dirs| dirs.data_dir().join(LIBRARY_FILE))
-    }
-
     /// Opens the library at `path`. A missing file is an empty library; a file that cannot be
     /// parsed is renamed to `…corrupt-<time>.json` and reported in the returned [`SetAside`].
     pub fn open(path: &Path) -> Result<(Library, Option<SetAside>), LibraryError> {
@@ -245,12 +245,12 @@ fn move_aside(path: &Path) -> Result<PathBuf, LibraryError> {
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename,
-/// creating the folder first (the exporter's atomic write does the rest).
+/// creating the folder first.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(folder) = path.parent() {
         std::fs::create_dir_all(folder)?;
     }
-    crate::midi::write::write_atomically(path, bytes)
+    crate::atomic_file::write_atomically(path, bytes)
 }
 
 /// The thread that writes library snapshots; the newest waiting snapshot wins.

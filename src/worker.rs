@@ -2,8 +2,10 @@
 //! channels, so the window never waits on the network, the disk or training.
 //!
 //! The worker talks to the model through two small traits defined here: [`ModelBackend`] loads
-//! models and trains new ones, and the [`IdeaEngine`] it loads writes ideas. The real model
-//! (`src/model/`) plugs in through a thin adapter; tests plug in engines built on real songs.
+//! models and trains new ones, and the [`IdeaEngine`] it loads writes ideas. Both speak the
+//! model's own types (`model::GenerateRequest`, `model::TrainEvent`, `model::TrainOutcome`), so
+//! nothing is copied between layers; the real model plugs in through `engine.rs`, tests plug in
+//! engines built on real songs.
 //!
 //! The worker keeps a small queue of ideas generated ahead with the current settings, so
 //! *Next idea* answers at once; new settings empty the queue and it refills.
@@ -17,37 +19,23 @@ use std::thread::JoinHandle;
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use serde::{Deserialize, Serialize};
 
-use crate::music::{Idea, Key};
+use crate::model::{GenerateRequest, Keep, Sampling, TrainEvent, TrainOutcome};
+use crate::music::{Idea, Key, Meter, Tempo};
 
 /// How many ideas the worker keeps ready ahead of the composer.
 pub const PREFETCH_DEPTH: usize = 3;
 
 /// What the composer asks ideas to be like.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "StoredSettings")]
 pub struct GenerateSettings {
     /// `None` lets the model choose the key.
     pub key: Option<Key>,
     pub tempo_bpm: f64,
     /// Bars in the verse and again in the chorus: 4, 8 or 16.
     pub bars_per_section: u32,
-    /// Sampling temperature: low is safe, high is adventurous.
-    pub temperature: f32,
-    /// Nucleus sampling: only the most likely tokens whose probabilities add up to this.
-    pub top_p: f32,
-    /// How strongly a melody returns to the bars 4 and 8 before it (0 = off, 1 = strongest).
-    #[serde(default = "default_phrase_return")]
-    pub phrase_return: f32,
-    /// How strongly a chorus is kept from sinking below its verse (0 = off, 1 = strongest).
-    #[serde(default = "default_chorus_lift")]
-    pub chorus_lift: f32,
-}
-
-fn default_phrase_return() -> f32 {
-    crate::model::DEFAULT_PHRASE_RETURN
-}
-
-fn default_chorus_lift() -> f32 {
-    crate::model::DEFAULT_CHORUS_LIFT
+    /// Temperature, top-p and the decoding priors.
+    pub sampling: Sampling,
 }
 
 impl Default for GenerateSettings {
@@ -56,19 +44,85 @@ impl Default for GenerateSettings {
             key: None,
             tempo_bpm: 96.0,
             bars_per_section: 8,
-            temperature: crate::model::DEFAULT_TEMPERATURE,
-            top_p: 0.95,
-            phrase_return: crate::model::DEFAULT_PHRASE_RETURN,
-            chorus_lift: crate::model::DEFAULT_CHORUS_LIFT,
+            sampling: Sampling::default(),
         }
     }
 }
 
-/// One generation: the settings and the random seed that makes it reproducible.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GenerateRequest {
-    pub settings: GenerateSettings,
-    pub seed: u64,
+/// [`GenerateSettings`] as settings files hold them: today's nested `sampling`, or the flat
+/// sampling fields that files written before [`Sampling`] existed carry (RON cannot read a
+/// `#[serde(flatten)]` struct back from struct syntax, so old files are read here instead).
+#[derive(Deserialize)]
+struct StoredSettings {
+    #[serde(default)]
+    key: Option<Key>,
+    #[serde(default = "default_tempo_bpm")]
+    tempo_bpm: f64,
+    #[serde(default = "default_bars_per_section")]
+    bars_per_section: u32,
+    #[serde(default)]
+    sampling: Sampling,
+    #[serde(default = "unset")]
+    temperature: f32,
+    #[serde(default = "unset")]
+    top_p: f32,
+    #[serde(default = "unset")]
+    phrase_return: f32,
+    #[serde(default = "unset")]
+    chorus_lift: f32,
+}
+
+fn default_tempo_bpm() -> f64 {
+    GenerateSettings::default().tempo_bpm
+}
+
+fn default_bars_per_section() -> u32 {
+    GenerateSettings::default().bars_per_section
+}
+
+/// A flat field the file does not have.
+fn unset() -> f32 {
+    f32::NAN
+}
+
+impl From<StoredSettings> for GenerateSettings {
+    fn from(stored: StoredSettings) -> Self {
+        let mut sampling = stored.sampling;
+        let legacy = [
+            (&mut sampling.temperature, stored.temperature),
+            (&mut sampling.top_p, stored.top_p),
+            (&mut sampling.phrase_return, stored.phrase_return),
+            (&mut sampling.chorus_lift, stored.chorus_lift),
+        ];
+        for (field, old) in legacy {
+            if !old.is_nan() {
+                *field = old;
+            }
+        }
+        GenerateSettings {
+            key: stored.key,
+            tempo_bpm: stored.tempo_bpm,
+            bars_per_section: stored.bars_per_section,
+            sampling,
+        }
+    }
+}
+
+impl GenerateSettings {
+    /// The model's request for one idea with these settings: a fresh idea is verse + chorus in
+    /// 4/4; kept material keeps its own meter.
+    pub fn request(&self, seed: u64, keep: Keep) -> anyhow::Result<GenerateRequest> {
+        Ok(GenerateRequest {
+            seed,
+            key: self.key,
+            tempo: Some(Tempo::new(self.tempo_bpm)?),
+            meter: matches!(keep, Keep::Nothing).then_some(Meter::FOUR_FOUR),
+            bars: self.bars_per_section as usize,
+            sampling: self.sampling,
+            keep,
+            ..GenerateRequest::default()
+        })
+    }
 }
 
 /// A part of an idea written again while the rest is kept.
@@ -81,6 +135,14 @@ pub enum Part {
 }
 
 impl Part {
+    /// What of `idea` a request for this part keeps.
+    pub fn keep(self, idea: &Idea) -> Keep {
+        match self {
+            Part::MelodyOverChords => Keep::Chords(idea.clone()),
+            Part::ChorusForVerse => Keep::Verse(idea.clone()),
+        }
+    }
+
     pub fn describe(self) -> &'static str {
         match self {
             Part::MelodyOverChords => "a new melody over these chords",
@@ -95,6 +157,21 @@ pub struct ModelRef {
     pub name: String,
     pub dir: PathBuf,
     pub is_default: bool,
+}
+
+impl ModelRef {
+    /// A model trained here, named by its folder.
+    pub fn trained(dir: PathBuf) -> ModelRef {
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "trained model".into());
+        ModelRef {
+            name,
+            dir,
+            is_default: false,
+        }
+    }
 }
 
 /// How a retrain starts.
@@ -126,47 +203,22 @@ pub struct SkippedSong {
     pub reason: String,
 }
 
-/// What training reports while it runs.
+/// What a retrain reports while it runs: the folder it read, then the model's own events.
 #[derive(Debug, Clone, PartialEq)]
-pub enum TrainEvent {
+pub enum TrainReport {
     /// The folder was read: how many songs are usable, which were skipped and why.
     SongsRead {
         read: usize,
         skipped: Vec<SkippedSong>,
     },
-    /// Steps done out of the planned total, with the seconds spent so far.
-    Progress {
-        step: u64,
-        total_steps: u64,
-        elapsed_seconds: f64,
-    },
-    /// One point of the loss curve.
-    Loss { step: u64, loss: f64 },
-    /// A checkpoint was written; a cancelled run resumes from here.
-    Checkpoint { step: u64 },
-}
-
-/// How a training run ended.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TrainOutcome {
-    Finished(ModelRef),
-    /// Cancelled; the last checkpoint stays in the output folder and can be resumed.
-    Cancelled {
-        output: PathBuf,
-    },
+    /// Progress, the loss curve, checkpoints: as the model's training loop reports them.
+    Model(TrainEvent),
 }
 
 /// Writes ideas. Owned by the worker thread; never touched by the window.
 pub trait IdeaEngine: Send {
-    /// A fresh idea with these settings.
+    /// An idea for the request: a fresh one, or one that keeps what `request.keep` names.
     fn generate(&mut self, request: &GenerateRequest) -> anyhow::Result<Idea>;
-    /// The idea with one part written again and the rest kept.
-    fn regenerate(
-        &mut self,
-        idea: &Idea,
-        part: Part,
-        request: &GenerateRequest,
-    ) -> anyhow::Result<Idea>;
 }
 
 /// Loads models into engines and trains new models.
@@ -176,7 +228,7 @@ pub trait ModelBackend: Send + 'static {
     fn train(
         &mut self,
         request: &TrainRequest,
-        report: &mut dyn FnMut(TrainEvent),
+        report: &mut dyn FnMut(TrainReport),
         cancel: &AtomicBool,
     ) -> anyhow::Result<TrainOutcome>;
 }
@@ -222,7 +274,8 @@ pub enum Event {
         seed: u64,
         origin: IdeaOrigin,
     },
-    Train(TrainEvent),
+    Train(TrainReport),
+    /// Training ended: finished, or cancelled with its checkpoint kept (see `stopped`).
     TrainDone(TrainOutcome),
     /// Training stopped with an error; the current model stays in use.
     TrainFailed(String),
@@ -423,26 +476,23 @@ impl Worker {
         }
     }
 
-    fn request(&mut self) -> GenerateRequest {
-        GenerateRequest {
-            settings: self.settings.clone(),
-            seed: self.seeds.next(),
-        }
-    }
-
     /// Makes one idea: for a waiting *Next idea* if there is one, else for the queue.
     fn generate_ahead(&mut self) {
-        let request = self.request();
+        let seed = self.seeds.next();
         let Some(engine) = self.engine.as_mut() else {
             return;
         };
-        match engine.generate(&request) {
+        let idea = self
+            .settings
+            .request(seed, Keep::Nothing)
+            .and_then(|request| engine.generate(&request));
+        match idea {
             Ok(idea) => {
                 if self.pending_next > 0 {
                     self.pending_next -= 1;
-                    self.emit_idea(idea, request.seed, IdeaOrigin::Next);
+                    self.emit_idea(idea, seed, IdeaOrigin::Next);
                 } else {
-                    self.queue.push_back((idea, request.seed));
+                    self.queue.push_back((idea, seed));
                 }
             }
             Err(error) => {
@@ -465,7 +515,7 @@ impl Worker {
     }
 
     fn regenerate(&mut self, idea: &Idea, part: Part) {
-        let request = self.request();
+        let seed = self.seeds.next();
         let Some(engine) = self.engine.as_mut() else {
             self.emit(Event::Error(format!(
                 "No model is loaded, so there is no way to write {}.",
@@ -473,8 +523,12 @@ impl Worker {
             )));
             return;
         };
-        match engine.regenerate(idea, part, &request) {
-            Ok(new) => self.emit_idea(new, request.seed, IdeaOrigin::Regenerated(part)),
+        let new = self
+            .settings
+            .request(seed, part.keep(idea))
+            .and_then(|request| engine.generate(&request));
+        match new {
+            Ok(new) => self.emit_idea(new, seed, IdeaOrigin::Regenerated(part)),
             Err(error) => self.emit(Event::Error(format!(
                 "Could not write {}: {error:#}",
                 part.describe()
@@ -489,7 +543,7 @@ impl Worker {
         )));
         let events = self.events.clone();
         let wake = &self.wake;
-        let mut report = |event: TrainEvent| {
+        let mut report = |event: TrainReport| {
             let _ = events.send(Event::Train(event));
             wake();
         };
@@ -561,24 +615,43 @@ impl ModelCatalog {
     }
 }
 
-/// The backend of a build without model code: it says so instead of inventing ideas.
-#[derive(Debug, Default)]
-pub struct MissingModel;
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-const MISSING_MODEL: &str =
-    "this build of Songsketch has no model code yet, so it cannot write ideas";
-
-impl ModelBackend for MissingModel {
-    fn load(&mut self, model: &ModelRef) -> anyhow::Result<Box<dyn IdeaEngine>> {
-        anyhow::bail!("cannot load {}: {MISSING_MODEL}", model.dir.display())
+    #[test]
+    fn settings_files_from_before_sampling_keep_their_values() {
+        let old = "(key: None, tempo_bpm: 100.0, bars_per_section: 4, temperature: 1.2, \
+                   top_p: 0.9, phrase_return: 0.3, chorus_lift: 0.1)";
+        let settings: GenerateSettings = ron::from_str(old).unwrap();
+        assert_eq!(settings.tempo_bpm, 100.0);
+        assert_eq!(settings.bars_per_section, 4);
+        let expected = Sampling {
+            temperature: 1.2,
+            top_p: 0.9,
+            phrase_return: 0.3,
+            chorus_lift: 0.1,
+        };
+        assert_eq!(settings.sampling, expected);
+        let oldest: GenerateSettings = ron::from_str(
+            "(key: None, tempo_bpm: 80.0, bars_per_section: 8, temperature: 1.1, top_p: 0.95)",
+        )
+        .unwrap();
+        assert_eq!(oldest.sampling.temperature, 1.1);
+        assert_eq!(oldest.sampling.chorus_lift, Sampling::default().chorus_lift);
     }
 
-    fn train(
-        &mut self,
-        _request: &TrainRequest,
-        _report: &mut dyn FnMut(TrainEvent),
-        _cancel: &AtomicBool,
-    ) -> anyhow::Result<TrainOutcome> {
-        anyhow::bail!("cannot train: {MISSING_MODEL}")
+    #[test]
+    fn settings_round_trip_through_ron() {
+        let settings = GenerateSettings {
+            key: Some("F#m".parse().unwrap()),
+            sampling: Sampling {
+                temperature: 1.3,
+                ..Sampling::default()
+            },
+            ..GenerateSettings::default()
+        };
+        let text = ron::to_string(&settings).unwrap();
+        assert_eq!(ron::from_str::<GenerateSettings>(&text).unwrap(), settings);
     }
 }

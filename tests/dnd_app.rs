@@ -29,9 +29,9 @@ mod linux {
     use std::time::{Duration, Instant};
 
     use songsketch::midi::write::{ExportOptions, lead_sheet_to_smf_bytes};
+    use songsketch::playback::control::NoPlayback;
     use songsketch::ui::SongsketchApp;
     use songsketch::ui::drag_out::{DragSource, drag_handle_id};
-    use songsketch::ui::player::NoPlayback;
     use x11rb::protocol::xproto::EventMask;
 
     use crate::xdnd_support::{DropTarget, XServer, map_window, percent_decode};

@@ -10,12 +10,13 @@ use std::time::Duration;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use songsketch::model::TrainOutcome;
 use songsketch::music::Idea;
 use songsketch::music::Key;
+use songsketch::playback::control::{NoPlayback, PlayerControl};
 use songsketch::ui::piano_roll::Voice;
-use songsketch::ui::player::{NoPlayback, Player};
 use songsketch::ui::{AppParts, SongsketchApp};
-use songsketch::worker::MissingModel;
+use songsketch::worker::{IdeaEngine, ModelBackend, ModelRef, TrainReport, TrainRequest};
 use support::MemoryStorage;
 
 fn parts(data_dir: &Path) -> AppParts {
@@ -277,7 +278,7 @@ impl OutputsPlayer {
     }
 }
 
-impl Player for OutputsPlayer {
+impl PlayerControl for OutputsPlayer {
     fn unavailable_reason(&self) -> Option<String> {
         None
     }
@@ -358,4 +359,26 @@ fn the_output_chosen_in_the_menu_is_chosen_again_after_a_restart() {
         harness.state().settings().output.as_deref(),
         Some(FLUID_PORT)
     );
+}
+
+/// The backend of a build without model code: it says so instead of inventing ideas.
+#[derive(Debug, Default)]
+struct MissingModel;
+
+const MISSING_MODEL: &str =
+    "this build of Songsketch has no model code yet, so it cannot write ideas";
+
+impl ModelBackend for MissingModel {
+    fn load(&mut self, model: &ModelRef) -> anyhow::Result<Box<dyn IdeaEngine>> {
+        anyhow::bail!("cannot load {}: {MISSING_MODEL}", model.dir.display())
+    }
+
+    fn train(
+        &mut self,
+        _request: &TrainRequest,
+        _report: &mut dyn FnMut(TrainReport),
+        _cancel: &std::sync::atomic::AtomicBool,
+    ) -> anyhow::Result<TrainOutcome> {
+        anyhow::bail!("cannot train: {MISSING_MODEL}")
+    }
 }

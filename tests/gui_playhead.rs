@@ -12,9 +12,9 @@ use std::time::Duration;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use songsketch::music::Idea;
+use songsketch::playback::control::PlayerControl;
 use songsketch::ui::SongsketchApp;
 use songsketch::ui::piano_roll::seconds_to_ticks;
-use songsketch::ui::player::Player;
 
 /// Where the "player" is: `None` while stopped.
 type Position = Arc<Mutex<Option<f64>>>;
@@ -24,7 +24,7 @@ struct HandMovedPlayer {
     position: Position,
 }
 
-impl Player for HandMovedPlayer {
+impl PlayerControl for HandMovedPlayer {
     fn unavailable_reason(&self) -> Option<String> {
         None
     }

@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 
 use egui_kittest::Harness;
 use songsketch::music::Idea;
+use songsketch::playback::control::PlayerControl;
 use songsketch::ui::SongsketchApp;
-use songsketch::ui::player::Player;
 use support::MemoryStorage;
 
 /// The General MIDI SoundFont `make test` installs (fluid-soundfont-gm).
@@ -22,7 +22,7 @@ struct RecordingSynth {
     soundfonts: Arc<Mutex<Vec<PathBuf>>>,
 }
 
-impl Player for RecordingSynth {
+impl PlayerControl for RecordingSynth {
     fn unavailable_reason(&self) -> Option<String> {
         None
     }

@@ -6,8 +6,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
 
 use songsketch::datasets::pop909;
 use songsketch::model::train::StopReason;
@@ -60,19 +60,19 @@ fn trained() -> &'static Trained {
     MODEL.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let model_dir = dir.path().join("tiny");
-        let (tx, rx) = crossbeam_channel::unbounded();
+        let mut events = Vec::new();
         let outcome = train(
             tiny_config(&model_dir),
             songs(24),
-            tx,
-            Arc::new(AtomicBool::new(false)),
+            &mut |event| events.push(event),
+            &AtomicBool::new(false),
         )
         .unwrap();
         assert_eq!(outcome.epochs_run, 4);
         Trained {
             _dir: dir,
             model_dir,
-            events: rx.try_iter().collect(),
+            events,
         }
     })
 }
@@ -354,24 +354,23 @@ fn cancel_saves_and_resume_continues_the_run() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     let data = songs(10);
-    let cancel = Arc::new(AtomicBool::new(false));
-    let (tx, rx) = crossbeam_channel::unbounded();
+    let cancel = AtomicBool::new(false);
     let config = TrainConfig {
         max_epochs: 3,
         ..tiny_config(&out)
     };
-    let stopper = {
-        let cancel = cancel.clone();
-        std::thread::spawn(move || {
-            for event in rx {
-                if matches!(event, TrainEvent::Epoch { .. }) {
-                    cancel.store(true, Ordering::SeqCst);
-                }
-            }
-        })
+    let mut stop_after_an_epoch = |event: TrainEvent| {
+        if matches!(event, TrainEvent::Epoch { .. }) {
+            cancel.store(true, Ordering::SeqCst);
+        }
     };
-    let first = train(config.clone(), data.clone(), tx, cancel).unwrap();
-    stopper.join().unwrap();
+    let first = train(
+        config.clone(),
+        data.clone(),
+        &mut stop_after_an_epoch,
+        &cancel,
+    )
+    .unwrap();
     assert_eq!(first.stopped, StopReason::Cancelled);
     assert_eq!(first.epochs_run, 1);
     assert!(
@@ -379,18 +378,17 @@ fn cancel_saves_and_resume_continues_the_run() {
         "a cancelled run leaves a usable model"
     );
 
-    let (tx, rx) = crossbeam_channel::unbounded();
+    let mut events: Vec<TrainEvent> = Vec::new();
     let resumed = train(
         TrainConfig {
             resume: true,
             ..config
         },
         data,
-        tx,
-        Arc::new(AtomicBool::new(false)),
+        &mut |event| events.push(event),
+        &AtomicBool::new(false),
     )
     .unwrap();
-    let events: Vec<TrainEvent> = rx.try_iter().collect();
     assert!(
         matches!(events[0], TrainEvent::Prepared { first_epoch: 2, .. }),
         "{:?}",
@@ -437,13 +435,13 @@ fn fine_tuning_on_nottingham_jigs_makes_ideas_in_six_eight() {
         .count();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("jigs");
-    let (tx, _rx) = crossbeam_channel::unbounded();
+
     let config = TrainConfig {
         max_epochs: 3,
         allow_cuda: false,
         ..TrainConfig::fine_tune(&out, &trained().model_dir)
     };
-    train(config, songs, tx, Arc::new(AtomicBool::new(false))).unwrap();
+    train(config, songs, &mut |_| {}, &AtomicBool::new(false)).unwrap();
     let tuned = Model::load(&out).unwrap();
     assert_eq!(
         tuned.card().data.fine_tuned_from.as_deref(),

@@ -9,8 +9,8 @@ mod support;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use songsketch::playback::control::NoPlayback;
 use songsketch::ui::SongsketchApp;
-use songsketch::ui::player::NoPlayback;
 
 /// Where the scripted session is.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -9,7 +9,7 @@ use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Reduction, Tensor, nn};
 
 use crate::model::network::{Network, NetworkConfig};
-use crate::model::{GenerateRequest, ModelCard};
+use crate::model::{GenerateRequest, Model, ModelCard};
 
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
@@ -77,21 +77,14 @@ pub enum BenchWhat {
     },
 }
 
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(|a, b| a.total_cmp(b));
-    let n = values.len();
-    if n == 0 {
-        f64::NAN
-    } else if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
-    }
+/// The median, NaN for no values.
+fn median(values: &[f64]) -> f64 {
+    crate::stats::median(values).unwrap_or(f64::NAN)
 }
 
 fn bench_generate(model: Option<PathBuf>, ideas: u64, bars: usize) -> anyhow::Result<()> {
     let load_start = Instant::now();
-    let model = super::generate::load_model(model.as_deref())?;
+    let model = Model::load_or_default(model.as_deref())?;
     let load_ms = load_start.elapsed().as_secs_f64() * 1000.0;
     let mut ms = Vec::new();
     let mut per_token_us = Vec::new();
@@ -111,19 +104,15 @@ fn bench_generate(model: Option<PathBuf>, ideas: u64, bars: usize) -> anyhow::Re
         rejected += idea.rejected_unoriginal;
         attempts += idea.attempts;
     }
-    let mut sorted = ms.clone();
-    let p90 = {
-        sorted.sort_by(|a, b| a.total_cmp(b));
-        sorted[((sorted.len() as f64 * 0.9) as usize).min(sorted.len() - 1)]
-    };
+    let p90 = crate::stats::percentile(&ms, 0.9).unwrap_or(f64::NAN);
     println!(
         "generate: {} ideas of {bars}+{bars} bars with {} ({} parameters): median {:.1} ms per idea, p90 {p90:.1} ms, \
          median {:.1} µs per token; {} attempts, {} rejected as copies; model load {:.0} ms",
         ideas,
         model.dir().display(),
         model.card().network.parameters(),
-        median(&mut ms),
-        median(&mut per_token_us),
+        median(&ms),
+        median(&per_token_us),
         attempts,
         rejected,
         load_ms
@@ -163,7 +152,7 @@ fn bench_train(config: NetworkConfig, b: TrainBench, json: bool) -> anyhow::Resu
             seconds.push(start.elapsed().as_secs_f64());
         }
     }
-    let per_step = median(&mut seconds);
+    let per_step = median(&seconds);
     let tokens_per_second = (b.batch_size * b.seq_len) as f64 / per_step;
     if json {
         println!(

@@ -5,9 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::model::{
-    DEFAULT_CHORUS_LIFT, DEFAULT_PHRASE_RETURN, DEFAULT_TEMPERATURE, GenerateRequest, Keep, Model,
-};
+use super::SamplingArgs;
+use crate::model::{GenerateRequest, Keep, Model};
 use crate::music::{Idea, Key, LeadSheet, Meter, SectionKind, Tempo};
 
 /// Which section `--primer` fixes.
@@ -55,21 +54,6 @@ pub struct GenerateArgs {
     pub section: SectionChoice,
 }
 
-/// How ideas are sampled: shared by `generate` and `eval`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct SamplingArgs {
-    #[arg(long, default_value_t = DEFAULT_TEMPERATURE)]
-    pub temperature: f32,
-    #[arg(long, default_value_t = 0.95)]
-    pub top_p: f32,
-    /// How strongly the melody returns to the bars 4 and 8 before (0 = off, 1 = strongest).
-    #[arg(long, default_value_t = DEFAULT_PHRASE_RETURN)]
-    pub phrase_return: f32,
-    /// How strongly the chorus is kept from sinking below the verse (0 = off, 1 = strongest).
-    #[arg(long, default_value_t = DEFAULT_CHORUS_LIFT)]
-    pub chorus_lift: f32,
-}
-
 fn read_sheet(path: &Path) -> anyhow::Result<LeadSheet> {
     Ok(crate::midi::import::import_file(path)?.sheet)
 }
@@ -114,26 +98,14 @@ fn request_from(args: &GenerateArgs) -> anyhow::Result<GenerateRequest> {
         tempo: args.tempo.map(Tempo::new).transpose()?,
         meter: args.meter,
         bars: args.bars,
-        temperature: args.sampling.temperature,
-        top_p: args.sampling.top_p,
-        phrase_return: args.sampling.phrase_return,
-        chorus_lift: args.sampling.chorus_lift,
+        sampling: (&args.sampling).into(),
         keep,
         ..GenerateRequest::default()
     })
 }
 
-/// Loads the model named by `--model`, or the default one.
-pub fn load_model(dir: Option<&Path>) -> anyhow::Result<Model> {
-    let model = match dir {
-        Some(dir) => Model::load(dir),
-        None => Model::load_default(),
-    }?;
-    Ok(model)
-}
-
 pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
-    let model = load_model(args.model.as_deref())?;
+    let model = Model::load_or_default(args.model.as_deref())?;
     let request = request_from(&args)?;
     let started = std::time::Instant::now();
     let generated = model.generate(&request)?;

@@ -1,5 +1,8 @@
 //! The command line: one subcommand per headless task. Each lives in its own file as an
-//! `Args` struct (clap) and a `run` function; this module only dispatches.
+//! `Args` struct (clap) and a `run` function; this module dispatches and holds the one argument
+//! group two subcommands share ([`SamplingArgs`]). What a subcommand computes lives in the
+//! library modules (`model`, `eval`, `datasets`, `midi`, `playback`); subcommands never import
+//! each other.
 
 pub mod bench;
 pub mod eval;
@@ -11,6 +14,8 @@ pub mod render;
 pub mod train;
 
 use clap::{Parser, Subcommand};
+
+use crate::model::Sampling;
 
 /// Songsketch: one fresh song idea after another.
 #[derive(Debug, Parser)]
@@ -40,19 +45,45 @@ pub enum Command {
     Bench(bench::BenchArgs),
 }
 
-/// Runs the parsed command line. Without a subcommand the app's window opens.
-pub fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
-        None => crate::ui::run_app(crate::ui::AppOptions {
-            data_dir: std::env::var_os("SONGSKETCH_DATA_DIR").map(std::path::PathBuf::from),
-        }),
-        Some(Command::Inspect(args)) => inspect::run(args),
-        Some(Command::Play(args)) => play::run(args),
-        Some(Command::Ports(args)) => ports::run(args),
-        Some(Command::Render(args)) => render::run(args),
-        Some(Command::Train(args)) => train::run(args),
-        Some(Command::Generate(args)) => generate::run(args),
-        Some(Command::Bench(args)) => bench::run(args),
-        Some(Command::Eval(args)) => eval::run(args),
+/// How ideas are sampled (`generate`, `eval`): clap's side of [`Sampling`], whose defaults
+/// it shows.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SamplingArgs {
+    /// Low is safe, high is adventurous (rhythm is never sharpened below 1).
+    #[arg(long, default_value_t = Sampling::default().temperature)]
+    pub temperature: f32,
+    /// Nucleus sampling of chords and pitches: the likeliest tokens up to this probability mass.
+    #[arg(long, default_value_t = Sampling::default().top_p)]
+    pub top_p: f32,
+    /// How strongly the melody returns to the bars 4 and 8 before (0 = off, 1 = strongest).
+    #[arg(long, default_value_t = Sampling::default().phrase_return)]
+    pub phrase_return: f32,
+    /// How strongly the chorus is kept from sinking below the verse (0 = off, 1 = strongest).
+    #[arg(long, default_value_t = Sampling::default().chorus_lift)]
+    pub chorus_lift: f32,
+}
+
+impl From<&SamplingArgs> for Sampling {
+    fn from(args: &SamplingArgs) -> Sampling {
+        Sampling {
+            temperature: args.temperature,
+            top_p: args.top_p,
+            phrase_return: args.phrase_return,
+            chorus_lift: args.chorus_lift,
+        }
+    }
+}
+
+/// Runs a subcommand. (Without one, the binary opens the window instead.)
+pub fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Inspect(args) => inspect::run(args),
+        Command::Play(args) => play::run(args),
+        Command::Ports(args) => ports::run(args),
+        Command::Render(args) => render::run(args),
+        Command::Train(args) => train::run(args),
+        Command::Generate(args) => generate::run(args),
+        Command::Bench(args) => bench::run(args),
+        Command::Eval(args) => eval::run(args),
     }
 }

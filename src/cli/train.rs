@@ -2,15 +2,15 @@
 //! Ctrl-C saves a resumable state and exits cleanly.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
+use crate::datasets::{SongReader, read_songs};
 use crate::model::train::{TrainConfig, TrainEvent, train};
-use crate::music::LeadSheet;
 
 /// Recipes for known datasets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -18,6 +18,15 @@ pub enum Preset {
     /// The shipped default model: POP909's bar-aligned text files (melody.txt,
     /// finalized_chord.txt, human_label1.txt …) read by the dataset adapter.
     Default,
+}
+
+impl Preset {
+    /// How the preset's folder is read.
+    pub fn reader(self) -> SongReader {
+        match self {
+            Preset::Default => SongReader::Pop909,
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -70,36 +79,6 @@ pub struct TrainArgs {
     /// instead of the normalized key. Such a model is not for generating.
     #[arg(long, hide = true)]
     pub all_keys: bool,
-}
-
-/// Songs named by their path relative to the folder they were read from.
-pub type NamedSongs = Vec<(String, LeadSheet)>;
-/// Files that could not be read, with the reason.
-pub type Skipped = Vec<(String, String)>;
-
-/// The songs of a folder, named by their path relative to it, and the files that were skipped.
-pub fn read_songs(folder: &Path, preset: Option<Preset>) -> anyhow::Result<(NamedSongs, Skipped)> {
-    let name = |p: &Path| {
-        p.strip_prefix(folder)
-            .unwrap_or(p)
-            .to_string_lossy()
-            .into_owned()
-    };
-    let (songs, skipped) = match preset {
-        Some(Preset::Default) => crate::datasets::pop909::load_folder(folder),
-        None => {
-            let imported = crate::midi::import::import_folder(folder)
-                .with_context(|| format!("reading the songs in {}", folder.display()))?;
-            (imported.songs, imported.skipped)
-        }
-    };
-    Ok((
-        songs.into_iter().map(|(p, s)| (name(&p), s)).collect(),
-        skipped
-            .into_iter()
-            .map(|(p, why)| (name(&p), why))
-            .collect(),
-    ))
 }
 
 fn config_from(args: &TrainArgs) -> TrainConfig {
@@ -167,6 +146,7 @@ impl Printer {
                 device,
                 batches_per_epoch,
                 first_epoch,
+                ..
             } => {
                 for (name, why) in skipped {
                     eprintln!("skipped {name}: {why}");
@@ -241,7 +221,8 @@ impl Printer {
 }
 
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
-    let (songs, skipped) = read_songs(&args.songs, args.preset)?;
+    let reader = args.preset.map_or(SongReader::Midi, Preset::reader);
+    let (songs, skipped) = read_songs(&args.songs, reader)?;
     for (name, why) in &skipped {
         eprintln!("skipped {name}: {why}");
     }
@@ -261,18 +242,11 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         })
         .context("installing the Ctrl-C handler")?;
     }
-    let (sender, receiver) = crossbeam_channel::unbounded();
-    let worker = std::thread::spawn(move || train(config, songs, sender, cancel));
     let mut printer = Printer {
         terminal: std::io::stderr().is_terminal(),
         last_line: Instant::now() - Duration::from_secs(60),
     };
-    for event in receiver {
-        printer.show(&event);
-    }
-    let outcome = worker
-        .join()
-        .map_err(|_| anyhow::anyhow!("the training thread panicked"))?
+    let outcome = train(config, songs, &mut |event| printer.show(&event), &cancel)
         .with_context(|| format!("training into {}", args.out.display()))?;
     if outcome.stopped == crate::model::train::StopReason::Cancelled {
         eprintln!(

@@ -57,6 +57,15 @@ pub fn load_song(dir: &Path) -> Result<LeadSheet, DatasetError> {
     read_song(dir).map(|song| song.sheet)
 }
 
+/// Whether `folder` is a POP909 root: a sub-folder holds a `melody.txt`.
+pub fn looks_like_root(folder: &Path) -> bool {
+    std::fs::read_dir(folder).is_ok_and(|entries| {
+        entries
+            .filter_map(Result::ok)
+            .any(|e| e.path().join("melody.txt").is_file())
+    })
+}
+
 /// Reads every song folder under `root` (sorted by name). Returns the songs read and, for each
 /// folder that could not be read, its path and the reason.
 pub fn load_folder(root: &Path) -> (Vec<(PathBuf, LeadSheet)>, Skipped) {

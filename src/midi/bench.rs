@@ -7,7 +7,6 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use super::MidiError;
@@ -157,51 +156,27 @@ fn median_seconds(rounds: usize, mut work: impl FnMut()) -> f64 {
             work();
             start.elapsed().as_secs_f64()
         })
-        .collect();
-    median(times)
+        .collect::<Vec<f64>>();
+    crate::stats::median(&times).unwrap_or(0.0)
 }
 
-/// The middle value (the mean of the two middle ones for an even count; 0 for none).
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let middle = values.len() / 2;
-    match values.len() {
-        0 => 0.0,
-        n if !n.is_multiple_of(2) => values[middle],
-        _ => (values[middle - 1] + values[middle]) / 2.0,
-    }
-}
-
-/// `work` on every item, on `workers` threads that take the next item as they finish; the
-/// results keep the items' order.
+/// `work` on every item on a pool of `workers` threads; the results keep the items' order.
 fn in_parallel<T: Sync, R: Send>(
     items: &[T],
     workers: usize,
-    work: impl Fn(&T) -> R + Sync,
+    work: impl Fn(&T) -> R + Sync + Send,
 ) -> Vec<R> {
-    let next = AtomicUsize::new(0);
-    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers.max(1))
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let index = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = items.get(index) else { break };
-                        done.push((index, std::hint::black_box(work(item))));
-                    }
-                    done
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            // A worker that panicked lost its results; the import itself never panics.
-            .flat_map(|handle| handle.join().unwrap_or_default())
+    use rayon::prelude::*;
+    let run = || {
+        items
+            .par_iter()
+            .map(|item| std::hint::black_box(work(item)))
             .collect()
-    });
-    results.sort_by_key(|(index, _)| *index);
-    results.into_iter().map(|(_, result)| result).collect()
+    };
+    match rayon::ThreadPoolBuilder::new().num_threads(workers).build() {
+        Ok(pool) => pool.install(run),
+        Err(_) => run(),
+    }
 }
 
 #[cfg(test)]
@@ -209,13 +184,6 @@ mod tests {
     use super::*;
 
     const POP909: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/datasets/pop909");
-
-    #[test]
-    fn the_median_of_an_odd_and_an_even_count() {
-        assert_eq!(median(vec![0.3, 0.1, 0.2]), 0.2);
-        assert_eq!(median(vec![0.4, 0.1, 0.2, 0.3]), 0.25);
-        assert_eq!(median(Vec::new()), 0.0);
-    }
 
     #[test]
     fn parallel_work_keeps_the_order_of_the_items() {

@@ -121,38 +121,10 @@ pub(crate) fn midi_files_under(
 
 /// Imports files on every core (the order of the results is the order of `files`).
 fn import_in_parallel(files: &[PathBuf]) -> Vec<Result<LeadSheet, MidiError>> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 16)
-        .min(files.len().max(1));
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut outcomes: Vec<Option<Result<LeadSheet, MidiError>>> = Vec::new();
-    outcomes.resize_with(files.len(), || None);
-    let done = std::sync::Mutex::new(outcomes);
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                loop {
-                    let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(path) = files.get(index) else { break };
-                    let outcome = import_file(path).map(|imported| imported.sheet);
-                    if let Ok(mut done) = done.lock() {
-                        done[index] = Some(outcome);
-                    }
-                }
-            });
-        }
-    });
-    done.into_inner()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .into_iter()
-        .map(|outcome| {
-            outcome.unwrap_or_else(|| {
-                Err(MidiError::Malformed(
-                    "the import of this file stopped".into(),
-                ))
-            })
-        })
+    use rayon::prelude::*;
+    files
+        .par_iter()
+        .map(|path| import_file(path).map(|imported| imported.sheet))
         .collect()
 }
 

@@ -12,15 +12,8 @@
 //! The result is sorted from low to high: the bass first. The exporter, the player and the piano
 //! roll all use [`voice_chord`], so what is drawn, heard and saved is the same.
 
+pub use crate::music::register::{BASS_LOWEST, UPPER_HIGHEST, UPPER_LOWEST};
 use crate::music::{ChordSymbol, PitchClass};
-
-/// The lowest bass note (E2); the bass lies in the octave from here up.
-pub const BASS_LOWEST: u8 = 40;
-/// The lowest upper voice (C3).
-pub const UPPER_LOWEST: u8 = 48;
-/// The highest upper voice (E4): pop melodies mostly sing from about D4 up, and the chords stay
-/// mostly under them.
-pub const UPPER_HIGHEST: u8 = 64;
 /// Where the first chord's upper voices are centred (G3), when there is no previous chord.
 pub const FIRST_CHORD_CENTRE: f64 = 55.0;
 

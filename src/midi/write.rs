@@ -22,10 +22,7 @@
 //!   a 3/8 bar in 6/8), and the meter is written again after it; a length no time signature
 //!   can hold (an 8th-note triplet) is written as a full bar with a rest at its end.
 
-use std::fs;
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 
 use midly::num::{u4, u7, u15, u24, u28};
 use midly::{Format, Header, MetaMessage, MidiMessage, Timing, TrackEvent, TrackEventKind};
@@ -145,7 +142,7 @@ pub fn write_lead_sheet(
         path: path.to_path_buf(),
         reason: Box::new(e),
     })?;
-    write_atomically(path, &bytes).map_err(|reason| MidiError::Io {
+    crate::atomic_file::write_atomically(path, &bytes).map_err(|reason| MidiError::Io {
         path: path.to_path_buf(),
         reason,
     })
@@ -164,55 +161,6 @@ pub fn idea_file_name(idea: &Idea, number: u32) -> String {
         .collect();
     let bpm = sheet.tempo.bpm().round() as u32;
     format!("{key}-{bpm}bpm-{number}.mid")
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so `path`
-/// holds either its old content or all of the new one, never a part. The temporary file is
-/// removed when anything fails.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let file_name = path.file_name().ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, "the path does not name a file")
-    })?;
-    let folder = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let temp = folder.join(format!(
-        ".{}.{}-{}.partial",
-        file_name.to_string_lossy(),
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let result = write_then_rename(&temp, path, bytes);
-    if result.is_err() {
-        // The temporary file may not exist (the folder is missing): nothing to clean then.
-        let _ = fs::remove_file(&temp);
-    } else {
-        sync_folder(&folder);
-    }
-    result
-}
-
-fn write_then_rename(temp: &Path, path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(temp)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
-    fs::rename(temp, path)
-}
-
-/// Makes the rename itself durable where the platform allows syncing a folder (best effort).
-fn sync_folder(folder: &Path) {
-    #[cfg(unix)]
-    if let Ok(dir) = fs::File::open(folder) {
-        let _ = dir.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = folder;
 }
 
 /// Where one bar of the sheet lands in the file.

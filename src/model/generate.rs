@@ -8,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::music::register::{MELODY_HIGHEST_MEAN, MELODY_LOWEST_MEAN};
 use crate::music::{
     ChordChange, Idea, Key, LeadSheet, Meter, Mode, PitchClass, Section, SectionKind, Tempo,
 };
@@ -20,6 +21,7 @@ use super::originality::{OriginalityIndex, WINDOW_BARS, window_hashes};
 use super::phrase::PhraseMemory;
 use super::register::ChorusLift;
 use super::rng::Rng;
+use super::sampling::Sampling;
 use super::tokens::{
     MAX_SECTION_LEN, Token, Vocab, canonical, decode, encode, encode_bar, encode_section,
     normalizing_shift,
@@ -27,26 +29,6 @@ use super::tokens::{
 
 /// The environment variable that points at a model folder to use by default.
 pub const MODEL_DIR_ENV: &str = "SONGSKETCH_MODEL_DIR";
-
-/// The sampling temperature ideas are written at unless the caller chooses another. Measured
-/// with `songsketch eval --temperature-sweep` (100 ideas, phrase return and chorus lift at their
-/// defaults): the chord-tone ratio on beats at 0.7 / 0.8 / 0.9 / 1.0 / 1.3 was
-/// 0.769 / 0.741 / 0.717 / 0.694 / 0.631 with the default model after 5 epochs (0.716 / 0.702 /
-/// 0.677 / 0.672 / 0.601 after 3), every verse progression distinct at each; 0.9 keeps 0.65 with
-/// a margin while variety still moves.
-pub const DEFAULT_TEMPERATURE: f32 = 0.9;
-
-/// The phrase-return strength (see [`super::phrase`]) ideas are written at by default. Measured
-/// with `songsketch eval --phrase-return-sweep` (100 ideas, temperature 0.9, timing unsharpened):
-/// bar similarity at 4 / 8 bars was 0.392 / 0.345 at 0.5, 0.481 / 0.392 at 0.7 and 0.520 /
-/// 0.417 at 0.8, against 0.31 with the bars shuffled and 0.399 / 0.422 in the real songs; 0.7
-/// brings phrases back clearly without copying (1.0).
-pub const DEFAULT_PHRASE_RETURN: f32 = 0.7;
-
-/// The chorus-lift strength (see [`super::register`]) ideas are written at by default: the
-/// chorus comes out 2 to 3 semitones above the verse (+2.41 measured after 5 epochs at
-/// temperature 0.9, +0.15 without the lift; real songs +3.15).
-pub const DEFAULT_CHORUS_LIFT: f32 = 0.5;
 
 /// Material an idea must keep.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -75,19 +57,12 @@ pub struct GenerateRequest {
     pub meter: Option<Meter>,
     /// Bars of the verse and of the chorus (each), unless kept material fixes them.
     pub bars: usize,
-    pub temperature: f32,
-    pub top_p: f32,
+    pub sampling: Sampling,
     pub keep: Keep,
     /// Attempts before giving up on finding an original idea.
     pub max_attempts: u32,
     /// Whether a bar may have no melody at all.
     pub allow_empty_bars: bool,
-    /// How strongly a bar's melody is drawn towards the bars 4 and 8 before it, 0 (off: plain
-    /// sampling) to 1; see [`super::phrase`].
-    pub phrase_return: f32,
-    /// How strongly the chorus is kept from sinking below the verse's mean pitch, 0 (off:
-    /// plain sampling) to 1; see [`super::register`].
-    pub chorus_lift: f32,
 }
 
 impl Default for GenerateRequest {
@@ -98,13 +73,10 @@ impl Default for GenerateRequest {
             tempo: None,
             meter: None,
             bars: 8,
-            temperature: DEFAULT_TEMPERATURE,
-            top_p: 0.95,
+            sampling: Sampling::default(),
             keep: Keep::Nothing,
             max_attempts: 20,
             allow_empty_bars: false,
-            phrase_return: DEFAULT_PHRASE_RETURN,
-            chorus_lift: DEFAULT_CHORUS_LIFT,
         }
     }
 }
@@ -294,6 +266,14 @@ impl Model {
         Model::load(dir)
     }
 
+    /// Loads the model folder `dir`, or the default model when there is none.
+    pub fn load_or_default(dir: Option<&Path>) -> Result<Model, ModelError> {
+        match dir {
+            Some(dir) => Model::load(dir),
+            None => Model::load_default(),
+        }
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -310,6 +290,7 @@ impl Model {
         &self.index
     }
 
+    /// The plan and forced prefix of a request, one function per kind of kept material.
     fn setup(&self, request: &GenerateRequest) -> Result<Setup, ModelError> {
         let max_bars = MAX_SECTION_LEN as usize;
         if request.bars == 0 || request.bars > max_bars {
@@ -318,146 +299,181 @@ impl Model {
                 request.bars
             )));
         }
-        let section = |kind, bars, kept_chords| PlanSection {
-            kind,
-            bars,
-            kept_chords,
-        };
-        let meter_choices: Vec<Meter> = self
-            .card
-            .data
-            .meters
-            .keys()
-            .filter_map(|m| m.parse().ok())
-            .collect();
-        let plan = |mode, meter, sections| Plan {
+        match &request.keep {
+            Keep::Nothing => Ok(self.setup_fresh(request)),
+            Keep::Chords(idea) => self.setup_kept_chords(request, idea),
+            Keep::Verse(idea) => self.setup_kept_verse(request, idea),
+            Keep::Primer(primer) => self.setup_primer(request, primer),
+        }
+    }
+
+    /// A plan of `sections` in `mode` and `meter` (either chosen by the model when `None`).
+    fn plan(
+        &self,
+        request: &GenerateRequest,
+        mode: Option<Mode>,
+        meter: Option<Meter>,
+        sections: Vec<PlanSection>,
+    ) -> Plan {
+        Plan {
             mode,
             meter,
-            meter_choices: meter_choices.clone(),
+            meter_choices: self
+                .card
+                .data
+                .meters
+                .keys()
+                .filter_map(|m| m.parse().ok())
+                .collect(),
             sections,
             max_same_pitch: 8,
             allow_empty_bars: request.allow_empty_bars,
-        };
-        let v = &self.vocab;
-        match &request.keep {
-            Keep::Nothing => Ok(Setup {
-                plan: plan(
-                    request.key.map(|k| k.mode),
-                    request.meter,
-                    vec![
-                        section(SectionKind::Verse, request.bars, None),
-                        section(SectionKind::Chorus, request.bars, None),
-                    ],
-                ),
-                prefix: Vec::new(),
-                first_free_bar: 0,
-                key: request.key,
-                tempo: request.tempo,
-            }),
-            Keep::Chords(idea) => {
-                let sheet = idea.sheet();
-                let shift = normalizing_shift(sheet.key);
-                let mut carried = None;
-                let verse = kept_chords(idea.verse(), shift, &mut carried)?;
-                let chorus = kept_chords(idea.chorus(), shift, &mut carried)?;
-                Ok(Setup {
-                    plan: plan(
-                        Some(sheet.key.mode),
-                        Some(sheet.meter()),
-                        vec![
-                            section(SectionKind::Verse, verse.len(), Some(verse)),
-                            section(SectionKind::Chorus, chorus.len(), Some(chorus)),
-                        ],
-                    ),
-                    prefix: Vec::new(),
-                    first_free_bar: 0,
-                    key: Some(kept_key(request, sheet)),
-                    tempo: request.tempo.or(Some(sheet.tempo)),
-                })
-            }
-            Keep::Verse(idea) => {
-                let sheet = idea.sheet();
-                let shift = normalizing_shift(sheet.key);
-                let mut meter = sheet.meter();
-                let mut prefix = vec![
-                    v.require(Token::Bos)?,
-                    v.require(Token::Mode(sheet.key.mode))?,
-                    v.require(Token::Meter(meter))?,
-                ];
-                let verse = canonical(sheet).sections[0].clone();
-                encode_section(v, &verse, shift, &mut meter, &mut prefix)?;
-                // The chorus starts right away: nothing may be added to the verse's last bar.
-                prefix.push(v.require(Token::Section(SectionKind::Chorus))?);
-                Ok(Setup {
-                    plan: plan(
-                        Some(sheet.key.mode),
-                        Some(sheet.meter()),
-                        vec![
-                            section(SectionKind::Verse, verse.bars.len(), None),
-                            section(SectionKind::Chorus, request.bars, None),
-                        ],
-                    ),
-                    prefix,
-                    first_free_bar: verse.bars.len(),
-                    key: Some(kept_key(request, sheet)),
-                    tempo: request.tempo.or(Some(sheet.tempo)),
-                })
-            }
-            Keep::Primer(primer) => {
-                let canon = canonical(primer);
-                let meter = request.meter.unwrap_or(canon.meter());
-                let bars: Vec<_> = canon
-                    .bars()
-                    .filter(|b| !b.is_pickup() && b.meter == meter)
-                    .take(request.bars)
-                    .cloned()
-                    .collect();
-                if bars.is_empty() {
-                    return Err(ModelError::Request(format!(
-                        "the primer has no full bar in {meter}"
-                    )));
-                }
-                let shift = normalizing_shift(primer.key);
-                let mut prefix = vec![
-                    v.require(Token::Bos)?,
-                    v.require(Token::Mode(primer.key.mode))?,
-                    v.require(Token::Meter(meter))?,
-                    v.require(Token::Section(SectionKind::Verse))?,
-                    v.require(Token::SectionLen(request.bars as u8))?,
-                ];
-                let mut current = meter;
-                for bar in &bars {
-                    let mut bar = bar.clone();
-                    // Notes tied past the verse end are shortened; the chord grid needs a chord at 0.
-                    if bar.chords.first().is_none_or(|c| c.position > 0) {
-                        return Err(ModelError::Request(
-                            "the primer's first bar has no chord at its start".into(),
-                        ));
-                    }
-                    bar.chords.retain(|c| c.chord.is_some());
-                    encode_bar(v, &bar, shift, &mut current, &mut prefix)?;
-                }
-                Ok(Setup {
-                    plan: plan(
-                        Some(primer.key.mode),
-                        Some(meter),
-                        vec![
-                            section(SectionKind::Verse, request.bars, None),
-                            section(SectionKind::Chorus, request.bars, None),
-                        ],
-                    ),
-                    prefix,
-                    first_free_bar: bars.len(),
-                    key: Some(
-                        request
-                            .key
-                            .filter(|k| k.mode == primer.key.mode)
-                            .unwrap_or(primer.key),
-                    ),
-                    tempo: request.tempo.or(Some(primer.tempo)),
-                })
-            }
         }
+    }
+
+    /// Verse and chorus, everything sampled.
+    fn setup_fresh(&self, request: &GenerateRequest) -> Setup {
+        Setup {
+            plan: self.plan(
+                request,
+                request.key.map(|k| k.mode),
+                request.meter,
+                vec![
+                    plan_section(SectionKind::Verse, request.bars, None),
+                    plan_section(SectionKind::Chorus, request.bars, None),
+                ],
+            ),
+            prefix: Vec::new(),
+            first_free_bar: 0,
+            key: request.key,
+            tempo: request.tempo,
+        }
+    }
+
+    /// Every chord of `idea` kept, a new melody over them.
+    fn setup_kept_chords(
+        &self,
+        request: &GenerateRequest,
+        idea: &Idea,
+    ) -> Result<Setup, ModelError> {
+        let sheet = idea.sheet();
+        let shift = normalizing_shift(sheet.key);
+        let mut carried = None;
+        let verse = kept_chords(idea.verse(), shift, &mut carried)?;
+        let chorus = kept_chords(idea.chorus(), shift, &mut carried)?;
+        Ok(Setup {
+            plan: self.plan(
+                request,
+                Some(sheet.key.mode),
+                Some(sheet.meter()),
+                vec![
+                    plan_section(SectionKind::Verse, verse.len(), Some(verse)),
+                    plan_section(SectionKind::Chorus, chorus.len(), Some(chorus)),
+                ],
+            ),
+            prefix: Vec::new(),
+            first_free_bar: 0,
+            key: Some(kept_key(request, sheet)),
+            tempo: request.tempo.or(Some(sheet.tempo)),
+        })
+    }
+
+    /// The verse of `idea` kept as it is, a new chorus after it.
+    fn setup_kept_verse(
+        &self,
+        request: &GenerateRequest,
+        idea: &Idea,
+    ) -> Result<Setup, ModelError> {
+        let v = &self.vocab;
+        let sheet = idea.sheet();
+        let shift = normalizing_shift(sheet.key);
+        let mut meter = sheet.meter();
+        let mut prefix = vec![
+            v.require(Token::Bos)?,
+            v.require(Token::Mode(sheet.key.mode))?,
+            v.require(Token::Meter(meter))?,
+        ];
+        let verse = canonical(sheet).sections[0].clone();
+        encode_section(v, &verse, shift, &mut meter, &mut prefix)?;
+        // The chorus starts right away: nothing may be added to the verse's last bar.
+        prefix.push(v.require(Token::Section(SectionKind::Chorus))?);
+        Ok(Setup {
+            plan: self.plan(
+                request,
+                Some(sheet.key.mode),
+                Some(sheet.meter()),
+                vec![
+                    plan_section(SectionKind::Verse, verse.bars.len(), None),
+                    plan_section(SectionKind::Chorus, request.bars, None),
+                ],
+            ),
+            prefix,
+            first_free_bar: verse.bars.len(),
+            key: Some(kept_key(request, sheet)),
+            tempo: request.tempo.or(Some(sheet.tempo)),
+        })
+    }
+
+    /// The primer's first full bars start the verse; the rest is sampled after them.
+    fn setup_primer(
+        &self,
+        request: &GenerateRequest,
+        primer: &LeadSheet,
+    ) -> Result<Setup, ModelError> {
+        let v = &self.vocab;
+        let canon = canonical(primer);
+        let meter = request.meter.unwrap_or(canon.meter());
+        let bars: Vec<_> = canon
+            .bars()
+            .filter(|b| !b.is_pickup() && b.meter == meter)
+            .take(request.bars)
+            .cloned()
+            .collect();
+        if bars.is_empty() {
+            return Err(ModelError::Request(format!(
+                "the primer has no full bar in {meter}"
+            )));
+        }
+        let shift = normalizing_shift(primer.key);
+        let mut prefix = vec![
+            v.require(Token::Bos)?,
+            v.require(Token::Mode(primer.key.mode))?,
+            v.require(Token::Meter(meter))?,
+            v.require(Token::Section(SectionKind::Verse))?,
+            v.require(Token::SectionLen(request.bars as u8))?,
+        ];
+        let mut current = meter;
+        for bar in &bars {
+            let mut bar = bar.clone();
+            // Notes tied past the verse end are shortened; the chord grid needs a chord at 0.
+            if bar.chords.first().is_none_or(|c| c.position > 0) {
+                return Err(ModelError::Request(
+                    "the primer's first bar has no chord at its start".into(),
+                ));
+            }
+            bar.chords.retain(|c| c.chord.is_some());
+            encode_bar(v, &bar, shift, &mut current, &mut prefix)?;
+        }
+        Ok(Setup {
+            plan: self.plan(
+                request,
+                Some(primer.key.mode),
+                Some(meter),
+                vec![
+                    plan_section(SectionKind::Verse, request.bars, None),
+                    plan_section(SectionKind::Chorus, request.bars, None),
+                ],
+            ),
+            prefix,
+            first_free_bar: bars.len(),
+            key: Some(
+                request
+                    .key
+                    .filter(|k| k.mode == primer.key.mode)
+                    .unwrap_or(primer.key),
+            ),
+            tempo: request.tempo.or(Some(primer.tempo)),
+        })
     }
 
     /// Samples one token sequence under the plan, after the forced prefix.
@@ -473,9 +489,9 @@ impl Model {
         let mut ids = Vec::with_capacity(1024);
         let mut allowed = Vec::with_capacity(self.vocab.len());
         let mut logits = Vec::with_capacity(self.vocab.len());
-        let mut memory = PhraseMemory::new(&self.vocab, request.phrase_return);
+        let mut memory = PhraseMemory::new(&self.vocab, request.sampling.phrase_return);
         let mut bias = Vec::with_capacity(self.vocab.len());
-        let mut lift = ChorusLift::new(&self.vocab, request.chorus_lift);
+        let mut lift = ChorusLift::new(&self.vocab, request.sampling.chorus_lift);
         for &t in prefix {
             grammar.advance(t)?;
             self.net.step(&mut state, t);
@@ -544,10 +560,11 @@ impl Model {
         let timing = allowed
             .iter()
             .any(|&id| matches!(self.vocab.token(id), Token::Pos(_) | Token::Dur(_)));
+        let sampling = &request.sampling;
         if timing {
-            timing_sampling(request.temperature)
+            timing_sampling(sampling.temperature)
         } else {
-            (request.temperature, request.top_p)
+            (sampling.temperature, sampling.top_p)
         }
     }
 
@@ -577,30 +594,7 @@ impl Model {
 
     /// Generates one idea. Deterministic: the same request gives the same idea.
     pub fn generate(&self, request: &GenerateRequest) -> Result<GeneratedIdea, ModelError> {
-        if !(request.temperature > 0.0 && request.temperature <= 5.0) {
-            return Err(ModelError::Request(format!(
-                "temperature {} is outside (0, 5]",
-                request.temperature
-            )));
-        }
-        if !(0.0..=1.0).contains(&request.phrase_return) {
-            return Err(ModelError::Request(format!(
-                "phrase return {} is outside [0, 1]",
-                request.phrase_return
-            )));
-        }
-        if !(0.0..=1.0).contains(&request.chorus_lift) {
-            return Err(ModelError::Request(format!(
-                "chorus lift {} is outside [0, 1]",
-                request.chorus_lift
-            )));
-        }
-        if !(request.top_p > 0.0 && request.top_p <= 1.0) {
-            return Err(ModelError::Request(format!(
-                "top-p {} is outside (0, 1]",
-                request.top_p
-            )));
-        }
+        request.sampling.validate()?;
         let setup = self.setup(request)?;
         let mut rng = Rng::new(request.seed);
         let mut rejected = 0;
@@ -670,12 +664,6 @@ impl Model {
     }
 }
 
-/// The lowest mean melody pitch (F#4): the chord voicing reaches E4, and a melody centred lower
-/// spends much of its time among the chords.
-const MELODY_LOWEST_MEAN: f64 = crate::midi::voicing::UPPER_HIGHEST as f64 + 2.0;
-/// The highest mean melody pitch (C6) a voice sings comfortably.
-const MELODY_HIGHEST_MEAN: f64 = 84.0;
-
 /// Places a freshly written melody in the octave where it sings above the chords. The tokens
 /// are in C major / A minor and the key change to the requested key moves them by up to six
 /// semitones down, so a melody the network wrote low can land inside the chord register (in 2
@@ -714,6 +702,18 @@ fn place_melody_above_chords(sheet: &mut LeadSheet) {
     }
 }
 
+fn plan_section(
+    kind: SectionKind,
+    bars: usize,
+    kept_chords: Option<Vec<Vec<ChordChange>>>,
+) -> PlanSection {
+    PlanSection {
+        kind,
+        bars,
+        kept_chords,
+    }
+}
+
 /// The key for kept material: the requested key when it has the material's mode, else its own.
 fn kept_key(request: &GenerateRequest, sheet: &LeadSheet) -> Key {
     request
@@ -726,6 +726,7 @@ fn kept_key(request: &GenerateRequest, sheet: &LeadSheet) -> Key {
 mod tests {
     use super::*;
     use crate::eval;
+    use crate::model::sampling::{DEFAULT_CHORUS_LIFT, DEFAULT_PHRASE_RETURN};
 
     /// The model shipped in this crate.
     fn shipped() -> Model {
@@ -733,20 +734,37 @@ mod tests {
             .expect("the shipped model loads from models/default")
     }
 
-    fn request(seed: u64, phrase_return: f32) -> GenerateRequest {
+    fn sampled(seed: u64, sampling: Sampling) -> GenerateRequest {
         GenerateRequest {
             seed,
             meter: Some(Meter::FOUR_FOUR),
-            phrase_return,
+            sampling,
             ..GenerateRequest::default()
         }
     }
 
+    fn request(seed: u64, phrase_return: f32) -> GenerateRequest {
+        sampled(
+            seed,
+            Sampling {
+                phrase_return,
+                ..Sampling::default()
+            },
+        )
+    }
+
     fn plain(seed: u64) -> GenerateRequest {
-        GenerateRequest {
-            chorus_lift: 0.0,
-            ..request(seed, 0.0)
-        }
+        sampled(seed, Sampling::default().without_priors())
+    }
+
+    fn lifted(seed: u64, chorus_lift: f32) -> GenerateRequest {
+        sampled(
+            seed,
+            Sampling {
+                chorus_lift,
+                ..Sampling::default().without_priors()
+            },
+        )
     }
 
     /// The sampling loop as it was before phrase memory: grammar, network and sampler only.
@@ -777,11 +795,14 @@ mod tests {
     fn timing_choices_are_never_sharpened() {
         let model = shipped();
         let id = |t: Token| model.vocab.require(t).unwrap();
-        let request = GenerateRequest {
-            temperature: 0.7,
-            top_p: 0.9,
-            ..plain(0)
-        };
+        let request = sampled(
+            0,
+            Sampling {
+                temperature: 0.7,
+                top_p: 0.9,
+                ..Sampling::default().without_priors()
+            },
+        );
         let next_event = [id(Token::Pos(6)), id(Token::Pos(12)), id(Token::Bar)];
         assert_eq!(model.sampling_for(&next_event, &request), (1.0, 1.0));
         assert_eq!(
@@ -808,13 +829,7 @@ mod tests {
                 plain_sequence(&model, &setup.plan, &off),
                 "seed {seed}"
             );
-            let on = [
-                request(seed, 0.5),
-                GenerateRequest {
-                    chorus_lift: 0.5,
-                    ..plain(seed)
-                },
-            ];
+            let on = [request(seed, 0.5), lifted(seed, 0.5)];
             for on in on {
                 let mut rng = Rng::new(seed);
                 let biased = model
@@ -830,13 +845,7 @@ mod tests {
         let model = shipped();
         let lift = |strength: f32| {
             let ideas: Vec<Idea> = (200..230)
-                .map(|seed| {
-                    let request = GenerateRequest {
-                        chorus_lift: strength,
-                        ..plain(seed)
-                    };
-                    model.generate(&request).unwrap().idea
-                })
+                .map(|seed| model.generate(&lifted(seed, strength)).unwrap().idea)
                 .collect();
             eval::measure(&ideas).chorus_minus_verse_pitch.unwrap()
         };
@@ -883,11 +892,7 @@ mod tests {
         for bad in [-0.1, 1.5, f32::NAN] {
             let err = model.generate(&request(0, bad)).unwrap_err();
             assert!(err.to_string().contains("phrase return"), "{err}");
-            let lift = GenerateRequest {
-                chorus_lift: bad,
-                ..plain(0)
-            };
-            let err = model.generate(&lift).unwrap_err();
+            let err = model.generate(&lifted(0, bad)).unwrap_err();
             assert!(err.to_string().contains("chorus lift"), "{err}");
         }
     }

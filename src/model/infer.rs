@@ -8,15 +8,17 @@
 //! - upper layers multiply `[W_ih | W_hh]` by `[h_below ; h]` in one pass;
 //! - the output head is evaluated only for the tokens the grammar allows next.
 //!
-//! The same weights, loaded from the same safetensors file, give the same logits as the
-//! libtorch network (checked in the tests to 1e-4).
+//! The weights are read with the `safetensors` crate, not libtorch: sampling needs no tensor
+//! library at all. The same weights give the same logits as the libtorch network (checked in
+//! the tests to 1e-4).
 
+use std::collections::HashMap;
 use std::path::Path;
 
-use tch::Tensor;
+use safetensors::{Dtype, SafeTensors};
 
 use super::ModelError;
-use super::network::{NetworkConfig, read_checked};
+use super::network::NetworkConfig;
 
 /// One upper LSTM layer: gates = `w · [h_below ; h] + b`.
 #[derive(Debug, Clone)]
@@ -48,8 +50,68 @@ pub struct State {
     concat: Vec<f32>,
 }
 
-fn to_vec(t: &Tensor) -> Result<Vec<f32>, ModelError> {
-    Vec::<f32>::try_from(t.flatten(0, -1)).map_err(ModelError::from)
+/// A tensor element type as libtorch names it (`Float` for 32-bit floats).
+fn dtype_name(dtype: Dtype) -> String {
+    match dtype {
+        Dtype::F32 => "Float".into(),
+        Dtype::F64 => "Double".into(),
+        Dtype::F16 => "Half".into(),
+        Dtype::BF16 => "BFloat16".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Reads a safetensors file and checks that it holds exactly the tensors `config` needs, as
+/// 32-bit floats of the right shapes; each comes back flattened, row-major.
+pub fn read_weights(
+    path: &Path,
+    config: &NetworkConfig,
+) -> Result<HashMap<String, Vec<f32>>, ModelError> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        let reason = if e.kind() == std::io::ErrorKind::NotFound {
+            "the weights file is missing".to_string()
+        } else {
+            format!("the weights file cannot be read ({e})")
+        };
+        ModelError::checkpoint(path, reason)
+    })?;
+    let file = SafeTensors::deserialize(&bytes).map_err(|e| {
+        ModelError::checkpoint(path, format!("not a readable safetensors file ({e:?})"))
+    })?;
+    let expected = config.tensor_shapes();
+    let mut weights = HashMap::with_capacity(expected.len());
+    for (name, shape) in &expected {
+        let view = file
+            .tensor(name)
+            .map_err(|_| ModelError::checkpoint(path, format!("the tensor `{name}` is missing")))?;
+        let found: Vec<i64> = view.shape().iter().map(|&d| d as i64).collect();
+        if view.dtype() != Dtype::F32 || found != *shape {
+            return Err(ModelError::checkpoint(
+                path,
+                format!(
+                    "the tensor `{name}` is {} {found:?}, but the model's configuration needs Float {shape:?}",
+                    dtype_name(view.dtype())
+                ),
+            ));
+        }
+        let values = view
+            .data()
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        weights.insert(name.clone(), values);
+    }
+    if file.len() != expected.len() {
+        return Err(ModelError::checkpoint(
+            path,
+            format!(
+                "{} tensors where the configuration has {}",
+                file.len(),
+                expected.len()
+            ),
+        ));
+    }
+    Ok(weights)
 }
 
 /// `out[r] += w[r, :] · x` for a row-major `rows × cols` matrix, using AVX2+FMA when the CPU
@@ -143,14 +205,11 @@ fn cell(gates: &[f32], h: &mut [f32], c: &mut [f32]) {
 impl InferenceNet {
     /// Loads and checks the weights file of a model with this configuration.
     pub fn load(path: &Path, config: &NetworkConfig) -> Result<InferenceNet, ModelError> {
-        let named = read_checked(path, config)?;
-        let get = |name: &str| -> Result<Vec<f32>, ModelError> {
-            let t = named
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, t)| t)
-                .ok_or_else(|| ModelError::checkpoint(path, format!("`{name}` is missing")))?;
-            to_vec(t)
+        let mut named = read_weights(path, config)?;
+        let mut get = |name: &str| -> Result<Vec<f32>, ModelError> {
+            named
+                .remove(name)
+                .ok_or_else(|| ModelError::checkpoint(path, format!("`{name}` is missing")))
         };
         let (v, e, h) = (config.vocab_size, config.embed, config.hidden);
         let embed = get("embed.weight")?;
@@ -244,7 +303,7 @@ impl InferenceNet {
 mod tests {
     use super::*;
     use crate::model::network::Network;
-    use tch::{Device, Kind};
+    use tch::{Device, Kind, Tensor};
 
     #[test]
     fn plain_cell_matches_libtorch_on_the_same_weights() {
@@ -280,5 +339,59 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Weights written by the `safetensors` crate alone load and step: sampling needs no
+    /// tensor library, and a file whose shapes do not fit is refused by name.
+    #[test]
+    fn weights_load_without_libtorch() {
+        use safetensors::tensor::TensorView;
+        let config = NetworkConfig {
+            vocab_size: 6,
+            embed: 4,
+            hidden: 5,
+            layers: 2,
+            dropout: 0.0,
+        };
+        let shapes = config.tensor_shapes();
+        let data: Vec<(String, Vec<usize>, Vec<u8>)> = shapes
+            .iter()
+            .enumerate()
+            .map(|(k, (name, shape))| {
+                let shape: Vec<usize> = shape.iter().map(|&d| d as usize).collect();
+                let count: usize = shape.iter().product();
+                let bytes = (0..count)
+                    .flat_map(|i| (((i * 7 + k) % 11) as f32 / 20.0 - 0.25).to_le_bytes())
+                    .collect();
+                (name.clone(), shape, bytes)
+            })
+            .collect();
+        let views: Vec<(String, TensorView<'_>)> = data
+            .iter()
+            .map(|(name, shape, bytes)| {
+                let view = TensorView::new(Dtype::F32, shape.clone(), bytes).unwrap();
+                (name.clone(), view)
+            })
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.safetensors");
+        safetensors::serialize_to_file(views, &None, &path).unwrap();
+        let net = InferenceNet::load(&path, &config).unwrap();
+        let mut state = net.start();
+        let mut out = Vec::new();
+        for token in [1u16, 4, 2] {
+            net.step(&mut state, token);
+        }
+        net.logits_for(&state, &[0, 3, 5], &mut out);
+        assert_eq!(out.len(), 3);
+        assert!(out.iter().all(|l| l.is_finite()));
+        assert!(out[0] != out[1] || out[1] != out[2], "{out:?}");
+
+        let wider = NetworkConfig {
+            hidden: 6,
+            ..config
+        };
+        let error = InferenceNet::load(&path, &wider).unwrap_err().to_string();
+        assert!(error.contains("needs Float"), "{error}");
     }
 }

@@ -6,6 +6,8 @@
 //!   Rust cell for fast step-by-step sampling on the CPU.
 //! - [`train`](mod@train): the training loop with progress events, cancellation, checkpoints.
 //! - [`generate`]: [`Model::load`] and [`Model::generate`]: sampling under the [`grammar`].
+//! - [`sampling`]: [`Sampling`], the one definition of how ideas are drawn (temperature,
+//!   top-p, decoding priors), with its defaults and range check.
 //! - [`phrase`]: phrase memory, a decoding-time bias towards the melody 4 and 8 bars back;
 //!   [`register`]: chorus lift, a decoding-time prior against a chorus below its verse.
 //! - [`originality`]: the index of training melodies that generated ideas must not copy.
@@ -20,15 +22,16 @@ pub mod originality;
 pub mod phrase;
 pub mod register;
 pub mod rng;
+pub mod sampling;
 pub mod tokens;
 pub mod train;
 
 pub use checkpoint::ModelCard;
-pub use generate::{
-    DEFAULT_CHORUS_LIFT, DEFAULT_PHRASE_RETURN, DEFAULT_TEMPERATURE, GenerateRequest,
-    GeneratedIdea, Keep, Model,
-};
+pub use generate::{GenerateRequest, GeneratedIdea, Keep, Model};
 pub use network::NetworkConfig;
+pub use sampling::{
+    DEFAULT_CHORUS_LIFT, DEFAULT_PHRASE_RETURN, DEFAULT_TEMPERATURE, DEFAULT_TOP_P, Sampling,
+};
 pub use train::{TrainConfig, TrainEvent, TrainOutcome, train};
 
 use std::path::PathBuf;

@@ -22,17 +22,6 @@ pub struct NetworkConfig {
 }
 
 impl NetworkConfig {
-    /// The size the default model ships with, chosen for training on two CPU cores.
-    pub fn default_for(vocab_size: usize) -> NetworkConfig {
-        NetworkConfig {
-            vocab_size,
-            embed: 96,
-            hidden: 256,
-            layers: 2,
-            dropout: 0.1,
-        }
-    }
-
     /// Number of weights.
     pub fn parameters(&self) -> usize {
         let (v, e, h) = (self.vocab_size, self.embed, self.hidden);
@@ -138,7 +127,6 @@ impl Network {
 
     /// Saves the weights as safetensors at `path`, through a temporary file renamed into place.
     pub fn save(&self, path: &Path) -> Result<(), ModelError> {
-        let tmp = path.with_extension("partial.safetensors");
         let mut named: Vec<(String, Tensor)> = self
             .vs
             .variables()
@@ -146,9 +134,10 @@ impl Network {
             .map(|(name, t)| (name, t.to_device(Device::Cpu)))
             .collect();
         named.sort_by(|a, b| a.0.cmp(&b.0));
-        Tensor::write_safetensors(&named, &tmp)
-            .map_err(|e| ModelError::checkpoint(&tmp, e.to_string()))?;
-        std::fs::rename(&tmp, path).map_err(|e| ModelError::io(path, e))
+        crate::atomic_file::write_atomically_at(path, |temp| {
+            Tensor::write_safetensors(&named, temp).map_err(std::io::Error::other)
+        })
+        .map_err(|e| ModelError::checkpoint(path, e.to_string()))
     }
 
     /// Loads weights saved by [`Network::save`], checking every name and shape first.

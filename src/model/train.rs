@@ -11,11 +11,9 @@
 //! the best score; Adam's moment estimates are not saved and restart from zero.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::Sender;
 use serde::{Deserialize, Serialize};
 use tch::nn::OptimizerConfig;
 use tch::{Device, Reduction, Tensor, nn};
@@ -141,6 +139,8 @@ pub enum TrainEvent {
         batches_per_epoch: usize,
         /// The epoch (1-based) the run starts at: above 1 after `--resume`.
         first_epoch: usize,
+        /// The most epochs the run trains (early stopping usually ends it sooner).
+        max_epochs: usize,
     },
     /// A batch finished (sent at most every `progress_interval`).
     Progress {
@@ -435,11 +435,6 @@ fn device_name(device: Device) -> String {
     }
 }
 
-fn send(events: &Sender<TrainEvent>, event: TrainEvent) {
-    // The receiver may have gone away (a closed window); training goes on regardless.
-    let _ = events.send(event);
-}
-
 /// What the run starts from.
 struct Start {
     vocab: Vocab,
@@ -500,42 +495,315 @@ fn start_point(config: &TrainConfig) -> Result<Start, ModelError> {
 
 /// Trains a model on named lead sheets and writes it to `config.out_dir`.
 ///
-/// Progress goes to `events`; setting `cancel` stops after the current batch, saves a resumable
-/// state (and a usable model if none was saved yet) and returns with [`StopReason::Cancelled`].
+/// Progress goes to `report`, on the caller's thread; setting `cancel` stops after the current
+/// batch, saves a resumable state (and a usable model if none was saved yet) and returns with
+/// [`StopReason::Cancelled`].
 pub fn train(
     config: TrainConfig,
     songs: Vec<(String, LeadSheet)>,
-    events: Sender<TrainEvent>,
-    cancel: Arc<AtomicBool>,
+    report: &mut dyn FnMut(TrainEvent),
+    cancel: &AtomicBool,
 ) -> Result<TrainOutcome, ModelError> {
-    let started = Instant::now();
-    let out = ModelDir::new(&config.out_dir);
-    std::fs::create_dir_all(&config.out_dir).map_err(|e| ModelError::io(&config.out_dir, e))?;
-    let start = start_point(&config)?;
-    let vocab = &start.vocab;
-    let mut data = prepare(vocab, &songs, &config)?;
-    drop(songs);
-    if let Some(base) = &start.base_index {
-        data.index.merge(base);
-    }
-    if let Some(state) = &start.resume
-        && state.data_fingerprint != data.fingerprint
-    {
-        return Err(ModelError::Request(format!(
-            "the songs differ from the run saved in {}: resume needs the same folder",
-            config.out_dir.display()
-        )));
-    }
-    let device = if config.allow_cuda {
-        Device::cuda_if_available()
-    } else {
-        Device::Cpu
+    let mut trainer = Trainer::new(config, songs, report)?;
+    let stopped = loop {
+        if trainer.state.epoch >= trainer.config.max_epochs {
+            break StopReason::MaxEpochs;
+        }
+        if let Some(stopped) = trainer.run_epoch(cancel) {
+            break stopped;
+        }
+        if trainer.end_epoch()? {
+            break StopReason::EarlyStopping;
+        }
     };
-    tch::manual_seed(config.seed as i64);
-    let mut net = Network::new(start.network, device);
-    if let Some(weights) = &start.weights {
-        net.load(weights)?;
+    trainer.finish(stopped)
+}
+
+/// Totals of the batches of one epoch.
+struct EpochTotals {
+    started: Instant,
+    loss: f64,
+    tokens: usize,
+}
+
+/// One training run: the network, its optimizer, the data and the state a resume needs.
+struct Trainer<'a> {
+    config: TrainConfig,
+    report: &'a mut dyn FnMut(TrainEvent),
+    out: ModelDir,
+    data: Prepared,
+    net: Network,
+    opt: nn::Optimizer,
+    state: ResumeState,
+    /// When this process started the run, and the seconds earlier processes trained it.
+    started: Instant,
+    elapsed_before: f64,
+    batches: usize,
+    epoch: Option<EpochTotals>,
+    trained_tokens_total: usize,
+    train_seconds_total: f64,
+}
+
+impl<'a> Trainer<'a> {
+    /// Prepares the data, builds (or loads) the network and reports [`TrainEvent::Prepared`].
+    fn new(
+        config: TrainConfig,
+        songs: Vec<(String, LeadSheet)>,
+        report: &'a mut dyn FnMut(TrainEvent),
+    ) -> Result<Trainer<'a>, ModelError> {
+        let started = Instant::now();
+        let out = ModelDir::new(&config.out_dir);
+        std::fs::create_dir_all(&config.out_dir).map_err(|e| ModelError::io(&config.out_dir, e))?;
+        let start = start_point(&config)?;
+        let mut data = prepare(&start.vocab, &songs, &config)?;
+        drop(songs);
+        if let Some(base) = &start.base_index {
+            data.index.merge(base);
+        }
+        if let Some(state) = &start.resume
+            && state.data_fingerprint != data.fingerprint
+        {
+            return Err(ModelError::Request(format!(
+                "the songs differ from the run saved in {}: resume needs the same folder",
+                config.out_dir.display()
+            )));
+        }
+        let device = if config.allow_cuda {
+            Device::cuda_if_available()
+        } else {
+            Device::Cpu
+        };
+        tch::manual_seed(config.seed as i64);
+        let mut net = Network::new(start.network, device);
+        if let Some(weights) = &start.weights {
+            net.load(weights)?;
+        }
+        let state = match start.resume {
+            Some(state) => state,
+            None => fresh_state(&config, &start, &data, device),
+        };
+        let batches = data.train.len().div_ceil(config.batch_size.max(1));
+        report(TrainEvent::Prepared {
+            train_songs: state.card.data.train_songs,
+            validation_songs: state.card.data.validation_songs.len(),
+            skipped: state.card.data.skipped.clone(),
+            train_tokens: state.card.data.train_tokens,
+            validation_tokens: state.card.data.validation_tokens,
+            parameters: start.network.parameters(),
+            device: device_name(device),
+            batches_per_epoch: batches,
+            first_epoch: state.epoch + 1,
+            max_epochs: config.max_epochs,
+        });
+        if !state.has_best {
+            data.index.save(&out.originality())?;
+        }
+        let opt = nn::Adam::default()
+            .build(&net.vs, state.learning_rate)
+            .map_err(ModelError::from)?;
+        Ok(Trainer {
+            elapsed_before: state.elapsed_seconds,
+            config,
+            report,
+            out,
+            data,
+            net,
+            opt,
+            state,
+            started,
+            batches,
+            epoch: None,
+            trained_tokens_total: 0,
+            train_seconds_total: 0.0,
+        })
     }
+
+    fn batch_size(&self) -> usize {
+        self.config.batch_size.max(1)
+    }
+
+    /// Seconds of training in this run, earlier processes included.
+    fn elapsed(&self) -> f64 {
+        self.elapsed_before + self.started.elapsed().as_secs_f64()
+    }
+
+    fn over_budget(&self) -> bool {
+        self.config
+            .time_budget
+            .is_some_and(|budget| self.elapsed() >= budget.as_secs_f64())
+    }
+
+    /// Trains the epoch's remaining batches; why it stopped early, if it did.
+    fn run_epoch(&mut self, cancel: &AtomicBool) -> Option<StopReason> {
+        let mut order: Vec<usize> = (0..self.data.train.len()).collect();
+        Rng::new(self.config.seed ^ (self.state.epoch as u64).wrapping_mul(0x9E37_79B9))
+            .shuffle(&mut order);
+        let totals = EpochTotals {
+            started: Instant::now(),
+            loss: 0.0,
+            tokens: 0,
+        };
+        let totals = self.epoch.insert(totals);
+        let started = totals.started;
+        let mut last_progress = Instant::now();
+        for b in self.state.batches_done..self.batches {
+            let stop = if cancel.load(Ordering::SeqCst) {
+                Some(StopReason::Cancelled)
+            } else if self.over_budget() {
+                Some(StopReason::TimeBudget)
+            } else {
+                None
+            };
+            if stop.is_some() {
+                self.state.batches_done = b;
+                return stop;
+            }
+            let batch_size = self.batch_size();
+            let chunk: Vec<&Vec<u16>> = order
+                [b * batch_size..((b + 1) * batch_size).min(order.len())]
+                .iter()
+                .map(|&i| &self.data.train[i])
+                .collect();
+            let (loss, tokens) = batch_loss(&self.net, &chunk, true);
+            self.opt.backward_step_clip_norm(&loss, 1.0);
+            let loss_value = loss.double_value(&[]);
+            let totals = self.epoch.as_mut().expect("the epoch's totals");
+            totals.loss += loss_value * tokens as f64;
+            totals.tokens += tokens;
+            let epoch_tokens = totals.tokens;
+            if last_progress.elapsed() >= self.config.progress_interval || b + 1 == self.batches {
+                last_progress = Instant::now();
+                let seconds = started.elapsed().as_secs_f64();
+                self.report_progress(b, loss_value, epoch_tokens, seconds);
+            }
+        }
+        None
+    }
+
+    /// Reports [`TrainEvent::Progress`] after batch `b` (0-based) of the epoch.
+    fn report_progress(&mut self, b: usize, loss: f64, epoch_tokens: usize, seconds: f64) {
+        let done = b + 1 - self.state.batches_done;
+        let per_batch = seconds / done.max(1) as f64;
+        let epoch_eta = per_batch * (self.batches - b - 1) as f64;
+        let epochs_left = self.config.max_epochs.saturating_sub(self.state.epoch + 1) as f64;
+        let mut run_eta = epoch_eta + epochs_left * per_batch * self.batches as f64;
+        if let Some(budget) = self.config.time_budget {
+            run_eta = run_eta.min((budget.as_secs_f64() - self.elapsed()).max(0.0));
+        }
+        (self.report)(TrainEvent::Progress {
+            epoch: self.state.epoch + 1,
+            batch: b + 1,
+            batches: self.batches,
+            loss,
+            tokens_per_second: epoch_tokens as f64 / seconds.max(1e-9),
+            epoch_eta_seconds: epoch_eta,
+            run_eta_seconds: run_eta,
+        });
+    }
+
+    /// Validates the finished epoch, keeps the model when it improved (else halves the learning
+    /// rate) and saves the resume state; whether early stopping ends the run.
+    fn end_epoch(&mut self) -> Result<bool, ModelError> {
+        let totals = self.epoch.take().expect("an epoch was run");
+        let train_seconds = totals.started.elapsed().as_secs_f64();
+        self.trained_tokens_total += totals.tokens;
+        self.train_seconds_total += train_seconds;
+        let validation_loss =
+            evaluate_windows(&self.net, &self.data.validation, self.batch_size() * 2);
+        let log = EpochLog {
+            epoch: self.state.epoch + 1,
+            train_loss: totals.loss / totals.tokens.max(1) as f64,
+            validation_loss,
+            learning_rate: self.state.learning_rate,
+            seconds: totals.started.elapsed().as_secs_f64(),
+            tokens_per_second: totals.tokens as f64 / train_seconds.max(1e-9),
+        };
+        let elapsed = self.elapsed();
+        let state = &mut self.state;
+        let improved = validation_loss < state.card.metrics.best_validation_loss;
+        state.card.loss_log.push(log.clone());
+        state.card.metrics.epochs_run = state.epoch + 1;
+        state.card.metrics.tokens_per_second =
+            self.trained_tokens_total as f64 / self.train_seconds_total.max(1e-9);
+        state.card.metrics.training_seconds = elapsed;
+        (self.report)(TrainEvent::Epoch { log, improved });
+        if improved {
+            let state = &mut self.state;
+            state.stale_epochs = 0;
+            state.card.metrics.best_validation_loss = validation_loss;
+            state.card.metrics.best_epoch = state.epoch + 1;
+            state.card.metrics.validation_bits_per_token = validation_loss / std::f64::consts::LN_2;
+            self.save_model()?;
+            self.state.has_best = true;
+        } else {
+            self.state.stale_epochs += 1;
+            self.state.learning_rate *= 0.5;
+            self.opt.set_lr(self.state.learning_rate);
+        }
+        self.state.epoch += 1;
+        self.state.batches_done = 0;
+        self.state.elapsed_seconds = self.elapsed();
+        self.save_resume()?;
+        Ok(self.state.stale_epochs >= self.config.patience)
+    }
+
+    /// Saves what a stopped run leaves behind, writes the card and reports the outcome.
+    fn finish(mut self, stopped: StopReason) -> Result<TrainOutcome, ModelError> {
+        self.state.elapsed_seconds = self.elapsed();
+        if matches!(stopped, StopReason::Cancelled | StopReason::TimeBudget) {
+            self.save_resume()?;
+            if !self.state.has_best {
+                let validation_loss =
+                    evaluate_windows(&self.net, &self.data.validation, self.batch_size() * 2);
+                let metrics = &mut self.state.card.metrics;
+                metrics.best_validation_loss = validation_loss;
+                metrics.validation_bits_per_token = validation_loss / std::f64::consts::LN_2;
+                self.save_model()?;
+            }
+        }
+        let card = &mut self.state.card;
+        card.metrics.stopped_because = stopped.describe().into();
+        card.metrics.training_seconds = self.state.elapsed_seconds;
+        card.save(&self.config.out_dir)?;
+        let outcome = TrainOutcome {
+            model_dir: self.config.out_dir.clone(),
+            best_validation_loss: card.metrics.best_validation_loss,
+            best_epoch: card.metrics.best_epoch,
+            epochs_run: card.metrics.epochs_run,
+            stopped,
+        };
+        (self.report)(TrainEvent::Finished(outcome.clone()));
+        Ok(outcome)
+    }
+
+    fn save_model(&mut self) -> Result<(), ModelError> {
+        self.net.save(&self.out.weights())?;
+        self.state.card.save(&self.out.dir)?;
+        (self.report)(TrainEvent::Saved {
+            path: self.out.weights(),
+        });
+        Ok(())
+    }
+
+    fn save_resume(&mut self) -> Result<(), ModelError> {
+        self.net.save(&self.out.resume_weights())?;
+        let json = serde_json::to_vec_pretty(&self.state)
+            .map_err(|e| ModelError::Internal(format!("resume state to JSON: {e}")))?;
+        write_atomic(&self.out.resume(), &json)?;
+        (self.report)(TrainEvent::Saved {
+            path: self.out.resume(),
+        });
+        Ok(())
+    }
+}
+
+/// The state of a run that starts now (not resumed).
+fn fresh_state(
+    config: &TrainConfig,
+    start: &Start,
+    data: &Prepared,
+    device: Device,
+) -> ResumeState {
     let settings = TrainSettings {
         seq_len: config.seq_len,
         batch_size: config.batch_size,
@@ -546,209 +814,30 @@ pub fn train(
     };
     let mut summary = data.summary.clone();
     summary.fine_tuned_from = config.from.as_ref().map(|p| p.display().to_string());
-    let mut state = match start.resume {
-        Some(state) => state,
-        None => ResumeState {
-            card: ModelCard {
-                format: FORMAT.into(),
-                format_version: FORMAT_VERSION,
-                vocab: vocab.names(),
-                network: start.network,
-                training: settings,
-                data: summary,
-                metrics: Metrics {
-                    best_validation_loss: f64::INFINITY,
-                    device: device_name(device),
-                    ..Metrics::default()
-                },
-                loss_log: Vec::new(),
-                originality_windows: data.index.len(),
+    ResumeState {
+        card: ModelCard {
+            format: FORMAT.into(),
+            format_version: FORMAT_VERSION,
+            vocab: start.vocab.names(),
+            network: start.network,
+            training: settings,
+            data: summary,
+            metrics: Metrics {
+                best_validation_loss: f64::INFINITY,
+                device: device_name(device),
+                ..Metrics::default()
             },
-            data_fingerprint: data.fingerprint,
-            epoch: 0,
-            batches_done: 0,
-            learning_rate: config.learning_rate,
-            stale_epochs: 0,
-            elapsed_seconds: 0.0,
-            has_best: false,
+            loss_log: Vec::new(),
+            originality_windows: data.index.len(),
         },
-    };
-    let elapsed_before = state.elapsed_seconds;
-    let batch_size = config.batch_size.max(1);
-    let batches = data.train.len().div_ceil(batch_size);
-    send(
-        &events,
-        TrainEvent::Prepared {
-            train_songs: state.card.data.train_songs,
-            validation_songs: state.card.data.validation_songs.len(),
-            skipped: state.card.data.skipped.clone(),
-            train_tokens: state.card.data.train_tokens,
-            validation_tokens: state.card.data.validation_tokens,
-            parameters: start.network.parameters(),
-            device: device_name(device),
-            batches_per_epoch: batches,
-            first_epoch: state.epoch + 1,
-        },
-    );
-    if !state.has_best {
-        data.index.save(&out.originality())?;
+        data_fingerprint: data.fingerprint,
+        epoch: 0,
+        batches_done: 0,
+        learning_rate: config.learning_rate,
+        stale_epochs: 0,
+        elapsed_seconds: 0.0,
+        has_best: false,
     }
-    let mut opt = nn::Adam::default()
-        .build(&net.vs, state.learning_rate)
-        .map_err(ModelError::from)?;
-    let mut stopped = StopReason::MaxEpochs;
-    let mut trained_tokens_total = 0usize;
-    let mut train_seconds_total = 0.0f64;
-    'epochs: while state.epoch < config.max_epochs {
-        let mut order: Vec<usize> = (0..data.train.len()).collect();
-        Rng::new(config.seed ^ (state.epoch as u64).wrapping_mul(0x9E37_79B9)).shuffle(&mut order);
-        let epoch_start = Instant::now();
-        let mut epoch_loss = 0.0;
-        let mut epoch_tokens = 0usize;
-        let mut last_progress = Instant::now();
-        for b in state.batches_done..batches {
-            if cancel.load(Ordering::SeqCst) {
-                stopped = StopReason::Cancelled;
-                state.batches_done = b;
-                break 'epochs;
-            }
-            if config.time_budget.is_some_and(|budget| {
-                elapsed_before + started.elapsed().as_secs_f64() >= budget.as_secs_f64()
-            }) {
-                stopped = StopReason::TimeBudget;
-                state.batches_done = b;
-                break 'epochs;
-            }
-            let chunk: Vec<&Vec<u16>> = order
-                [b * batch_size..((b + 1) * batch_size).min(order.len())]
-                .iter()
-                .map(|&i| &data.train[i])
-                .collect();
-            let (loss, tokens) = batch_loss(&net, &chunk, true);
-            opt.backward_step_clip_norm(&loss, 1.0);
-            let loss_value = loss.double_value(&[]);
-            epoch_loss += loss_value * tokens as f64;
-            epoch_tokens += tokens;
-            let seconds = epoch_start.elapsed().as_secs_f64();
-            if last_progress.elapsed() >= config.progress_interval || b + 1 == batches {
-                last_progress = Instant::now();
-                let done = b + 1 - state.batches_done;
-                let per_batch = seconds / done.max(1) as f64;
-                let epoch_eta = per_batch * (batches - b - 1) as f64;
-                let epochs_left = config.max_epochs.saturating_sub(state.epoch + 1) as f64;
-                let mut run_eta = epoch_eta + epochs_left * per_batch * batches as f64;
-                if let Some(budget) = config.time_budget {
-                    let left =
-                        budget.as_secs_f64() - elapsed_before - started.elapsed().as_secs_f64();
-                    run_eta = run_eta.min(left.max(0.0));
-                }
-                send(
-                    &events,
-                    TrainEvent::Progress {
-                        epoch: state.epoch + 1,
-                        batch: b + 1,
-                        batches,
-                        loss: loss_value,
-                        tokens_per_second: epoch_tokens as f64 / seconds.max(1e-9),
-                        epoch_eta_seconds: epoch_eta,
-                        run_eta_seconds: run_eta,
-                    },
-                );
-            }
-        }
-        let train_seconds = epoch_start.elapsed().as_secs_f64();
-        trained_tokens_total += epoch_tokens;
-        train_seconds_total += train_seconds;
-        let validation_loss = evaluate_windows(&net, &data.validation, batch_size * 2);
-        let log = EpochLog {
-            epoch: state.epoch + 1,
-            train_loss: epoch_loss / epoch_tokens.max(1) as f64,
-            validation_loss,
-            learning_rate: state.learning_rate,
-            seconds: epoch_start.elapsed().as_secs_f64(),
-            tokens_per_second: epoch_tokens as f64 / train_seconds.max(1e-9),
-        };
-        let improved = validation_loss < state.card.metrics.best_validation_loss;
-        state.card.loss_log.push(log.clone());
-        state.card.metrics.epochs_run = state.epoch + 1;
-        state.card.metrics.tokens_per_second =
-            trained_tokens_total as f64 / train_seconds_total.max(1e-9);
-        state.card.metrics.training_seconds = elapsed_before + started.elapsed().as_secs_f64();
-        send(&events, TrainEvent::Epoch { log, improved });
-        if improved {
-            state.stale_epochs = 0;
-            state.card.metrics.best_validation_loss = validation_loss;
-            state.card.metrics.best_epoch = state.epoch + 1;
-            state.card.metrics.validation_bits_per_token = validation_loss / std::f64::consts::LN_2;
-            save_model(&net, &state.card, &out, &events)?;
-            state.has_best = true;
-        } else {
-            state.stale_epochs += 1;
-            state.learning_rate *= 0.5;
-            opt.set_lr(state.learning_rate);
-        }
-        state.epoch += 1;
-        state.batches_done = 0;
-        state.elapsed_seconds = elapsed_before + started.elapsed().as_secs_f64();
-        save_resume(&net, &state, &out, &events)?;
-        if state.stale_epochs >= config.patience {
-            stopped = StopReason::EarlyStopping;
-            break;
-        }
-    }
-    state.elapsed_seconds = elapsed_before + started.elapsed().as_secs_f64();
-    if matches!(stopped, StopReason::Cancelled | StopReason::TimeBudget) {
-        save_resume(&net, &state, &out, &events)?;
-        if !state.has_best {
-            let validation_loss = evaluate_windows(&net, &data.validation, batch_size * 2);
-            state.card.metrics.best_validation_loss = validation_loss;
-            state.card.metrics.validation_bits_per_token = validation_loss / std::f64::consts::LN_2;
-            save_model(&net, &state.card, &out, &events)?;
-        }
-    }
-    state.card.metrics.stopped_because = stopped.describe().into();
-    state.card.metrics.training_seconds = state.elapsed_seconds;
-    state.card.save(&config.out_dir)?;
-    let outcome = TrainOutcome {
-        model_dir: config.out_dir.clone(),
-        best_validation_loss: state.card.metrics.best_validation_loss,
-        best_epoch: state.card.metrics.best_epoch,
-        epochs_run: state.card.metrics.epochs_run,
-        stopped,
-    };
-    send(&events, TrainEvent::Finished(outcome.clone()));
-    Ok(outcome)
-}
-
-fn save_model(
-    net: &Network,
-    card: &ModelCard,
-    out: &ModelDir,
-    events: &Sender<TrainEvent>,
-) -> Result<(), ModelError> {
-    net.save(&out.weights())?;
-    card.save(&out.dir)?;
-    send(
-        events,
-        TrainEvent::Saved {
-            path: out.weights(),
-        },
-    );
-    Ok(())
-}
-
-fn save_resume(
-    net: &Network,
-    state: &ResumeState,
-    out: &ModelDir,
-    events: &Sender<TrainEvent>,
-) -> Result<(), ModelError> {
-    net.save(&out.resume_weights())?;
-    let json = serde_json::to_vec_pretty(state)
-        .map_err(|e| ModelError::Internal(format!("resume state to JSON: {e}")))?;
-    write_atomic(&out.resume(), &json)?;
-    send(events, TrainEvent::Saved { path: out.resume() });
-    Ok(())
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ pub mod chord;
 pub mod key;
 pub mod lead_sheet;
 pub mod pitch;
+pub mod register;
 pub mod time;
 
 pub use chord::{ChordQuality, ChordSymbol, MajMin};

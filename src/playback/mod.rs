@@ -12,6 +12,7 @@
 //! - [`bench`]: measures how far actual send times stray from the intended ones.
 
 pub mod bench;
+pub mod control;
 pub mod output;
 pub mod player;
 pub mod ports;
@@ -22,6 +23,7 @@ pub mod timeline;
 
 use std::path::PathBuf;
 
+pub use control::{NoPlayback, PlayerControl};
 pub use output::{MidiSink, OutputChoice, SinkError, open_output};
 pub use player::{Player, PlayerCommand, PlayerEvent};
 pub use timeline::{TimedMessage, Timeline};

@@ -182,13 +182,6 @@ impl RollLayout {
             .ok()
             .filter(|p| *p >= self.lowest)
     }
-
-    pub fn visible_count(&self, voice: Voice) -> usize {
-        self.visible_notes
-            .iter()
-            .filter(|(n, _)| n.voice == voice)
-            .count()
-    }
 }
 
 /// Colours of the roll, for the dark and the light theme.

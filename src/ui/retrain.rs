@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use egui_plot::{Line, Plot, PlotPoints};
 
-use crate::worker::{ModelRef, SkippedSong, TrainEvent, TrainMode, TrainOutcome};
+use crate::model::train::StopReason;
+use crate::model::{TrainEvent, TrainOutcome};
+use crate::worker::{ModelRef, SkippedSong, TrainMode, TrainReport};
 
 /// What the composer asked for in the panel this frame.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +41,12 @@ pub struct RetrainPanel {
     pub progress: Option<(u64, u64, f64)>,
     pub losses: Vec<[f64; 2]>,
     pub last_checkpoint: Option<u64>,
+    /// Batches per epoch and the most epochs of the run, from its start.
+    plan: Option<(u64, u64)>,
+    /// Seconds left, as the training loop estimates them.
+    eta: Option<f64>,
+    /// When this run (or its resumed part) started, for the seconds spent.
+    started: Option<std::time::Instant>,
 }
 
 impl Default for RetrainPanel {
@@ -53,6 +61,9 @@ impl Default for RetrainPanel {
             progress: None,
             losses: Vec::new(),
             last_checkpoint: None,
+            plan: None,
+            eta: None,
+            started: None,
         }
     }
 }
@@ -70,26 +81,56 @@ impl RetrainPanel {
         self.state = RunState::Running;
     }
 
-    pub fn on_event(&mut self, event: TrainEvent) {
-        match event {
-            TrainEvent::SongsRead { read, skipped } => {
+    pub fn on_event(&mut self, report: TrainReport) {
+        match report {
+            TrainReport::SongsRead { read, skipped } => {
                 self.songs_read = Some(read);
                 self.skipped = skipped;
             }
+            TrainReport::Model(event) => self.on_training(event),
+        }
+    }
+
+    /// Steps count batches from the run's first epoch: `(epoch − 1) × batches + batch`.
+    fn on_training(&mut self, event: TrainEvent) {
+        match event {
+            TrainEvent::Prepared {
+                batches_per_epoch,
+                max_epochs,
+                ..
+            } => {
+                self.plan = Some((batches_per_epoch.max(1) as u64, max_epochs as u64));
+                self.started = Some(std::time::Instant::now());
+            }
             TrainEvent::Progress {
-                step,
-                total_steps,
-                elapsed_seconds,
-            } => self.progress = Some((step, total_steps, elapsed_seconds)),
-            TrainEvent::Loss { step, loss } => self.losses.push([step as f64, loss]),
-            TrainEvent::Checkpoint { step } => self.last_checkpoint = Some(step),
+                epoch,
+                batch,
+                loss,
+                run_eta_seconds,
+                ..
+            } => {
+                let (per_epoch, epochs) = self.plan.unwrap_or((1, 1));
+                let step = (epoch as u64 - 1) * per_epoch + batch as u64;
+                let elapsed = self.started.map_or(0.0, |at| at.elapsed().as_secs_f64());
+                self.progress = Some((step, per_epoch * epochs, elapsed));
+                self.eta = Some(run_eta_seconds);
+                self.losses.push([step as f64, loss]);
+            }
+            TrainEvent::Epoch { log, .. } => {
+                let (per_epoch, _) = self.plan.unwrap_or((1, 1));
+                self.last_checkpoint = Some(log.epoch as u64 * per_epoch);
+            }
+            TrainEvent::Saved { .. } | TrainEvent::Finished(_) => {}
         }
     }
 
     pub fn on_outcome(&mut self, outcome: TrainOutcome) {
-        self.state = match outcome {
-            TrainOutcome::Finished(model) => RunState::Finished(model),
-            TrainOutcome::Cancelled { output } => RunState::Cancelled { output },
+        self.state = if outcome.stopped == StopReason::Cancelled {
+            RunState::Cancelled {
+                output: outcome.model_dir,
+            }
+        } else {
+            RunState::Finished(ModelRef::trained(outcome.model_dir))
         };
     }
 
@@ -103,10 +144,9 @@ impl RetrainPanel {
         self.state == RunState::Running
     }
 
-    /// Seconds left, from the pace so far.
+    /// Seconds left at the pace so far (the training loop's estimate, within its time budget).
     pub fn eta_seconds(&self) -> Option<f64> {
-        let (step, total, elapsed) = self.progress?;
-        (step > 0 && total >= step).then(|| elapsed / step as f64 * (total - step) as f64)
+        self.eta.filter(|_| self.is_running())
     }
 
     /// Draws the panel's contents; returns what the composer asked for.

@@ -9,14 +9,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use anyhow::Context as _;
+use songsketch::model::{GenerateRequest, Keep, TrainOutcome};
 use songsketch::music::{
     Bar, ChordChange, ChordSymbol, Idea, Key, LeadSheet, Meter, Note, Pitch, Section, SectionKind,
     Tempo,
 };
-use songsketch::worker::{
-    GenerateRequest, IdeaEngine, ModelBackend, ModelRef, Part, TrainEvent, TrainOutcome,
-    TrainRequest,
-};
+use songsketch::worker::{IdeaEngine, ModelBackend, ModelRef, TrainReport, TrainRequest};
 
 pub const DATASETS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/datasets");
 
@@ -175,12 +173,14 @@ fn shift(from: Key, to: Key) -> i32 {
 }
 
 /// Moves a sheet into the key and tempo asked for.
-fn fit(mut sheet: LeadSheet, request: &GenerateRequest) -> anyhow::Result<Idea> {
-    if let Some(key) = request.settings.key {
+fn fit(mut sheet: LeadSheet, key: Option<Key>, tempo: Option<Tempo>) -> anyhow::Result<Idea> {
+    if let Some(key) = key {
         sheet = sheet.transpose(shift(sheet.key, key))?;
         sheet.key = key;
     }
-    sheet.tempo = Tempo::new(request.settings.tempo_bpm)?;
+    if let Some(tempo) = tempo {
+        sheet.tempo = tempo;
+    }
     Ok(Idea::new(sheet)?)
 }
 
@@ -205,29 +205,18 @@ impl Pop909Engine {
     }
 }
 
-impl IdeaEngine for Pop909Engine {
-    fn generate(&mut self, request: &GenerateRequest) -> anyhow::Result<Idea> {
-        let (_, idea) = self.pick(request.seed, request.settings.bars_per_section, None)?;
-        fit(idea.into_sheet(), request)
-    }
-
-    fn regenerate(
-        &mut self,
-        idea: &Idea,
-        part: Part,
-        request: &GenerateRequest,
-    ) -> anyhow::Result<Idea> {
+impl Pop909Engine {
+    /// `idea` with the part that `keep` does not name taken from another song.
+    fn rewrite(&self, idea: &Idea, keep: &Keep, seed: u64) -> anyhow::Result<Idea> {
         let bars = idea.verse().bars.len() as u32;
         let skip = idea.sheet().title.strip_prefix("POP909 ");
-        let (_, other) = self.pick(request.seed, bars, skip)?;
-        let mut keep_key = request.clone();
-        keep_key.settings.key = Some(idea.sheet().key);
-        keep_key.settings.tempo_bpm = idea.sheet().tempo.bpm();
-        let other = fit(other.into_sheet(), &keep_key)?;
-        let mut sheet = idea.sheet().clone();
-        match part {
-            Part::ChorusForVerse => sheet.sections[1] = other.chorus().clone(),
-            Part::MelodyOverChords => {
+        let (_, other) = self.pick(seed, bars, skip)?;
+        let sheet = idea.sheet();
+        let other = fit(other.into_sheet(), Some(sheet.key), Some(sheet.tempo))?;
+        let mut sheet = sheet.clone();
+        match keep {
+            Keep::Verse(_) => sheet.sections[1] = other.chorus().clone(),
+            _ => {
                 for (section, source) in
                     sheet.sections.iter_mut().zip(other.sheet().sections.iter())
                 {
@@ -238,6 +227,21 @@ impl IdeaEngine for Pop909Engine {
             }
         }
         Ok(Idea::new(sheet)?)
+    }
+}
+
+impl IdeaEngine for Pop909Engine {
+    fn generate(&mut self, request: &GenerateRequest) -> anyhow::Result<Idea> {
+        match &request.keep {
+            Keep::Nothing => {
+                let (_, idea) = self.pick(request.seed, request.bars as u32, None)?;
+                fit(idea.into_sheet(), request.key, request.tempo)
+            }
+            keep @ (Keep::Verse(idea) | Keep::Chords(idea)) => {
+                self.rewrite(idea, keep, request.seed)
+            }
+            Keep::Primer(_) => anyhow::bail!("the POP909 test engine cannot continue a primer"),
+        }
     }
 }
 
@@ -274,7 +278,7 @@ impl ModelBackend for Pop909Backend {
     fn train(
         &mut self,
         _request: &TrainRequest,
-        _report: &mut dyn FnMut(TrainEvent),
+        _report: &mut dyn FnMut(TrainReport),
         _cancel: &AtomicBool,
     ) -> anyhow::Result<TrainOutcome> {
         anyhow::bail!("the POP909 test backend cannot train")
@@ -306,7 +310,7 @@ impl eframe::Storage for MemoryStorage {
 pub fn pop909_parts(
     data_dir: &Path,
     count: usize,
-    player: Box<dyn songsketch::ui::player::Player>,
+    player: Box<dyn songsketch::playback::control::PlayerControl>,
 ) -> songsketch::ui::AppParts {
     songsketch::ui::AppParts {
         backend: Box::new(Pop909Backend { count }),

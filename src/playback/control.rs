@@ -1,12 +1,16 @@
 //! What the window needs from the player thread, as a small trait: play an idea, stop, loop,
-//! choose an output, and tell where the playhead is. The real player (`src/playback/`) plugs
-//! in through a thin adapter; until then [`NoPlayback`] says plainly that there is no sound.
+//! choose an output, and tell where the playhead is. The window holds a `Box<dyn
+//! PlayerControl>`; the binary gives it the real player thread (`engine::ThreadPlayer`), tests
+//! give it their own, and [`NoPlayback`] says plainly that there is no sound.
 
 use crate::music::Idea;
 
+/// The name the window shows for the built-in SoundFont synth among the outputs.
+pub const BUILT_IN_SYNTH: &str = "Built-in synth";
+
 /// The player as the window sees it. Every method returns at once: the player owns time on
 /// its own thread.
-pub trait Player {
+pub trait PlayerControl {
     /// Why nothing can be played right now, in plain words; `None` when playing works.
     fn unavailable_reason(&self) -> Option<String>;
     /// The outputs to choose from (MIDI ports and the built-in synth), looked up again.
@@ -35,7 +39,7 @@ pub struct NoPlayback;
 
 const NO_PLAYBACK: &str = "No sound: this build of Songsketch has no player yet.";
 
-impl Player for NoPlayback {
+impl PlayerControl for NoPlayback {
     fn unavailable_reason(&self) -> Option<String> {
         Some(NO_PLAYBACK.into())
     }
