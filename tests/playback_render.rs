@@ -13,7 +13,7 @@ use playback_support::{
 };
 use songsketch::playback::render::{DEFAULT_TAIL_SECONDS, render_audio};
 use songsketch::playback::soundfont::{find_soundfont, load_soundfont};
-use songsketch::playback::synth::new_synthesizer;
+use songsketch::playback::synthesizer::new_synthesizer;
 
 const WINDOW: f64 = 0.02;
 const LOUD_DB: f64 = -65.0;

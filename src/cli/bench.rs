@@ -1,6 +1,6 @@
-//! `songsketch bench import|generate|train|jitter`: import speed (files per second), idea
-//! generation (ms per idea), training (tokens per second) and player timing jitter, printed as
-//! medians and percentiles.
+//! `songsketch bench import|generate|train|jitter|onsets`: import speed (files per second), idea
+//! generation (ms per idea), training (tokens per second), player timing jitter and the built-in
+//! synth's onset error, printed as medians and percentiles.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -35,6 +35,23 @@ pub enum BenchWhat {
         /// Send to this MIDI port instead of measuring the scheduler alone.
         #[arg(long)]
         port: Option<String>,
+    },
+    /// Onset error of the built-in synth: a click track through its audio callback on a fake
+    /// stream, at each buffer size, before (messages at buffer starts) and after (at their frame).
+    Onsets {
+        /// The SoundFont to play (default: the first one in the usual places).
+        #[arg(long)]
+        soundfont: Option<PathBuf>,
+        #[arg(long, default_value_t = 48_000)]
+        rate: u32,
+        /// Buffer sizes in frames.
+        #[arg(long, value_delimiter = ',', default_value = "64,256,1024,4096")]
+        buffers: Vec<usize>,
+        #[arg(long, default_value_t = 100)]
+        clicks: usize,
+        /// Also run the stream in real time, fed by the real player thread.
+        #[arg(long)]
+        real_time: bool,
     },
     /// Milliseconds per verse+chorus idea (median over `--ideas` seeds).
     Generate {
@@ -195,6 +212,29 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         }
         BenchWhat::Jitter { file, bars, port } => {
             super::play::measure_file_jitter(&file, bars, port.as_deref())
+        }
+        BenchWhat::Onsets {
+            soundfont,
+            rate,
+            buffers,
+            clicks,
+            real_time,
+        } => {
+            let track = crate::playback::onset::ClickTrack {
+                clicks: clicks.max(1),
+                ..Default::default()
+            };
+            let reports = crate::playback::onset::bench_onsets(
+                soundfont.as_deref(),
+                rate,
+                &buffers,
+                &track,
+                real_time,
+            )?;
+            for report in reports {
+                println!("{report}");
+            }
+            Ok(())
         }
         BenchWhat::Generate {
             model,

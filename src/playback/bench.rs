@@ -5,9 +5,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::PlaybackError;
-use super::output::{MidiSink, SinkError};
+use super::error::PlaybackError;
 use super::player::{Player, PlayerEvent};
+use super::sink::{MidiSink, SinkError};
 use super::timeline::Timeline;
 
 /// Figures from one jitter run, in milliseconds (late is positive).

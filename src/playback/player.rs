@@ -14,8 +14,10 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use midly::MidiMessage;
+use midly::live::LiveEvent;
 
-use super::output::{MidiSink, SinkError};
+use super::sink::{MidiSink, SinkError};
 use super::timeline::{Timeline, chase_state};
 
 /// How long before a deadline the thread stops sleeping and spins (covers wake-up latency).
@@ -171,16 +173,18 @@ struct Sounding {
 
 impl Sounding {
     fn record(&mut self, message: &[u8]) {
-        let Some(&status) = message.first() else {
+        let Ok(LiveEvent::Midi { channel, message }) = LiveEvent::parse(message) else {
             return;
         };
-        let channel = usize::from(status & 0x0F);
+        let channel = usize::from(channel.as_int());
         self.channels_used |= 1 << channel;
-        let key = message.get(1).copied().unwrap_or(0) & 0x7F;
-        let velocity = message.get(2).copied().unwrap_or(0);
-        match status & 0xF0 {
-            0x90 if velocity > 0 => self.notes[channel] |= 1 << key,
-            0x80 | 0x90 => self.notes[channel] &= !(1u128 << key),
+        match message {
+            MidiMessage::NoteOn { key, vel } if vel.as_int() > 0 => {
+                self.notes[channel] |= 1 << key.as_int();
+            }
+            MidiMessage::NoteOn { key, .. } | MidiMessage::NoteOff { key, .. } => {
+                self.notes[channel] &= !(1u128 << key.as_int());
+            }
             _ => {}
         }
     }

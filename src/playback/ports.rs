@@ -4,8 +4,8 @@
 
 use midir::{MidiOutput, MidiOutputConnection};
 
-use super::PlaybackError;
-use super::output::{MidiSink, SinkError};
+use super::error::PlaybackError;
+use super::sink::{MidiSink, SinkError};
 
 /// The name this program shows in the system's MIDI graph.
 pub const CLIENT_NAME: &str = "songsketch";

@@ -4,9 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::PlaybackError;
+use super::error::PlaybackError;
 use super::soundfont::{find_soundfont, load_soundfont};
-use super::synth::{apply_message, new_synthesizer};
+use super::synthesizer::{apply_message, new_synthesizer};
 use super::timeline::Timeline;
 
 /// Sample rate of rendered files.

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use rustysynth::SoundFont;
 
-use super::PlaybackError;
+use super::error::PlaybackError;
 
 /// Environment variable naming a SoundFont to use when none is chosen.
 pub const SOUNDFONT_ENV: &str = "SONGSKETCH_SOUNDFONT";

@@ -1,48 +1,28 @@
 //! The built-in synth, live: rustysynth plays a SoundFont into the sound card through cpal.
-//! The player's messages reach the audio callback over a lock-free channel and are applied at
-//! the start of the next audio buffer. The cpal stream lives on its own small thread (streams are
-//! not `Send` on every platform), which keeps it open until the sink is dropped.
+//! The player's messages reach the audio callback ([`SynthCallback`]) over a wait-free queue,
+//! stamped with the instant they were sent, and each is applied at its own frame of the audio.
+//! The cpal stream lives on its own small thread (streams are not `Send` on every platform),
+//! which keeps it open until the sink is dropped.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
-use cpal::{FromSample, SampleFormat, SizedSample};
-use crossbeam_channel::{Receiver, Sender};
-use rustysynth::{SoundFont, Synthesizer, SynthesizerSettings};
+use cpal::{BufferSize, FromSample, SampleFormat, SizedSample, SupportedBufferSize};
+use crossbeam_channel::Sender;
+use rtrb::Consumer;
+use rustysynth::SoundFont;
 
-use super::PlaybackError;
-use super::output::{MidiSink, SinkError};
+use super::callback::{
+    DEFAULT_CAPACITY_FRAMES, MAX_CAPACITY_FRAMES, MessageSender, QUEUE_CAPACITY, StampedMessage,
+    SynthCallback, message_queue,
+};
+use super::error::PlaybackError;
+use super::sink::{MidiSink, SinkError};
 use super::soundfont::{find_soundfont, load_soundfont};
-
-/// Applies one channel message to a rustysynth synthesizer.
-pub fn apply_message(synth: &mut Synthesizer, message: &[u8]) {
-    let Some(&status) = message.first() else {
-        return;
-    };
-    let data1 = message.get(1).copied().unwrap_or(0);
-    let data2 = message.get(2).copied().unwrap_or(0);
-    synth.process_midi_message(
-        i32::from(status & 0x0F),
-        i32::from(status & 0xF0),
-        i32::from(data1),
-        i32::from(data2),
-    );
-}
-
-/// A new synthesizer for `soundfont` at `sample_rate`.
-pub fn new_synthesizer(
-    soundfont: &Arc<SoundFont>,
-    sample_rate: u32,
-    soundfont_path: &Path,
-) -> Result<Synthesizer, PlaybackError> {
-    let settings = SynthesizerSettings::new(sample_rate as i32);
-    Synthesizer::new(soundfont, &settings).map_err(|e| PlaybackError::BadSoundFont {
-        path: soundfont_path.to_path_buf(),
-        reason: e.to_string(),
-    })
-}
+use super::synthesizer::new_live_synthesizer;
 
 /// Whether the system has a usable default audio output device (false without a sound card).
 pub fn audio_device_present() -> bool {
@@ -63,7 +43,7 @@ fn audio_error(error: cpal::Error) -> PlaybackError {
 
 /// The built-in synth as a player output.
 pub struct SynthSink {
-    messages: Sender<[u8; 3]>,
+    messages: MessageSender,
     /// Dropping this sender tells the stream thread to close the stream.
     stop: Option<Sender<()>>,
     stream_thread: Option<JoinHandle<()>>,
@@ -80,7 +60,7 @@ impl SynthSink {
             .default_output_device()
             .ok_or(PlaybackError::NoAudioDevice)?;
         let font = load_soundfont(&soundfont_path)?;
-        let (messages, message_rx) = crossbeam_channel::unbounded::<[u8; 3]>();
+        let (messages, message_rx) = message_queue(QUEUE_CAPACITY);
         let (stop, stop_rx) = crossbeam_channel::bounded::<()>(0);
         let (ready_tx, ready_rx) = crossbeam_channel::bounded(1);
         let stream_error = Arc::new(Mutex::new(None));
@@ -127,12 +107,7 @@ impl SynthSink {
 
 impl MidiSink for SynthSink {
     fn send(&mut self, message: &[u8]) -> Result<(), SinkError> {
-        let mut bytes = [0u8; 3];
-        let len = message.len().min(3);
-        bytes[..len].copy_from_slice(&message[..len]);
-        self.messages
-            .send(bytes)
-            .map_err(|_| SinkError::Lost("the audio output has stopped".into()))
+        self.messages.send(message)
     }
 
     fn check_alive(&mut self) -> Result<(), SinkError> {
@@ -169,17 +144,19 @@ fn open_stream(
     device: &cpal::Device,
     font: &Arc<SoundFont>,
     soundfont_path: &Path,
-    messages: Receiver<[u8; 3]>,
+    messages: Consumer<StampedMessage>,
     error_slot: Arc<Mutex<Option<String>>>,
 ) -> Result<cpal::Stream, PlaybackError> {
     let supported = device.default_output_config().map_err(audio_error)?;
     let config = supported.config();
-    let synth = new_synthesizer(font, config.sample_rate, soundfont_path)?;
+    let synth = new_live_synthesizer(font, config.sample_rate, soundfont_path)?;
+    let capacity = capacity_frames(&config.buffer_size, supported.buffer_size());
+    let callback = SynthCallback::new(synth, messages, capacity);
     let stream = match supported.sample_format() {
-        SampleFormat::F32 => build::<f32>(device, config, synth, messages, error_slot),
-        SampleFormat::I16 => build::<i16>(device, config, synth, messages, error_slot),
-        SampleFormat::U16 => build::<u16>(device, config, synth, messages, error_slot),
-        SampleFormat::I32 => build::<i32>(device, config, synth, messages, error_slot),
+        SampleFormat::F32 => build::<f32>(device, config, callback, error_slot),
+        SampleFormat::I16 => build::<i16>(device, config, callback, error_slot),
+        SampleFormat::U16 => build::<u16>(device, config, callback, error_slot),
+        SampleFormat::I32 => build::<i32>(device, config, callback, error_slot),
         other => {
             return Err(PlaybackError::Audio(format!(
                 "the sound card wants {other} samples, which the built-in synth does not write"
@@ -190,35 +167,29 @@ fn open_stream(
     Ok(stream)
 }
 
+/// Frames to allocate render buffers for: the fixed buffer size, else the most the device says it
+/// may ask for (within reason), else a common default. Longer callbacks are rendered in pieces.
+pub fn capacity_frames(requested: &BufferSize, supported: &SupportedBufferSize) -> usize {
+    let frames = match (requested, supported) {
+        (BufferSize::Fixed(frames), _) => *frames as usize,
+        (BufferSize::Default, SupportedBufferSize::Range { max, .. }) => *max as usize,
+        (BufferSize::Default, SupportedBufferSize::Unknown) => DEFAULT_CAPACITY_FRAMES,
+    };
+    frames.clamp(1, MAX_CAPACITY_FRAMES)
+}
+
 fn build<T>(
     device: &cpal::Device,
     config: cpal::StreamConfig,
-    mut synth: Synthesizer,
-    messages: Receiver<[u8; 3]>,
+    mut callback: SynthCallback,
     error_slot: Arc<Mutex<Option<String>>>,
 ) -> Result<cpal::Stream, PlaybackError>
 where
     T: SizedSample + FromSample<f32>,
 {
     let channels = usize::from(config.channels.max(1));
-    let mut left = vec![0.0f32; 4096];
-    let mut right = vec![0.0f32; 4096];
     let render = move |output: &mut [T], _: &cpal::OutputCallbackInfo| {
-        while let Ok(message) = messages.try_recv() {
-            apply_message(&mut synth, &message);
-        }
-        let frames = output.len() / channels;
-        if left.len() < frames {
-            left.resize(frames, 0.0);
-            right.resize(frames, 0.0);
-        }
-        synth.render(&mut left[..frames], &mut right[..frames]);
-        for (i, frame) in output.chunks_mut(channels).enumerate() {
-            for (c, sample) in frame.iter_mut().enumerate() {
-                let value = if c % 2 == 0 { left[i] } else { right[i] };
-                *sample = T::from_sample(value);
-            }
-        }
+        callback.fill(output, channels, Instant::now());
     };
     let on_error = move |error: cpal::Error| {
         if let Ok(mut slot) = error_slot.lock() {
@@ -228,4 +199,28 @@ where
     device
         .build_output_stream::<T, _, _>(config, render, on_error, None)
         .map_err(audio_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buffers_are_sized_for_the_largest_callback_the_host_allows() {
+        let range = SupportedBufferSize::Range { min: 32, max: 2048 };
+        assert_eq!(capacity_frames(&BufferSize::Fixed(512), &range), 512);
+        assert_eq!(capacity_frames(&BufferSize::Default, &range), 2048);
+        assert_eq!(
+            capacity_frames(&BufferSize::Default, &SupportedBufferSize::Unknown),
+            DEFAULT_CAPACITY_FRAMES
+        );
+        let huge = SupportedBufferSize::Range {
+            min: 1,
+            max: 4_194_304,
+        };
+        assert_eq!(
+            capacity_frames(&BufferSize::Default, &huge),
+            MAX_CAPACITY_FRAMES
+        );
+    }
 }

@@ -4,7 +4,7 @@
 
 use midly::{MetaMessage, MidiMessage, Smf, Timing, TrackEventKind};
 
-use super::PlaybackError;
+use super::error::PlaybackError;
 
 /// Status nibbles of the channel messages the player tracks.
 const NOTE_OFF: u8 = 0x80;
