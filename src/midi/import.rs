@@ -11,6 +11,7 @@
 //! The title is the first track's name, else the name given by the caller (the file stem).
 
 mod bars;
+pub mod key;
 pub mod melody;
 pub mod sections;
 mod timeline;
@@ -19,15 +20,14 @@ use std::path::{Path, PathBuf};
 
 pub use timeline::{TickScale, Timeline};
 
-use self::melody::{Part, Split, split_melody};
+use self::key::{KeyEvidence, KeyMaterial};
+use self::melody::{MelodyTrack, Part, Split, split_melody};
 use self::sections::{SectionStart, TextMeaning};
 use super::MidiError;
 use super::chords::recognize_chords;
 use super::grid::{BarSpan, GridNote};
 use super::read::{RawMidi, read_midi};
-use crate::music::{
-    Bar, ChordChange, ChordSymbol, Key, LeadSheet, Note, Pitch, PitchClass, Section, Tempo,
-};
+use crate::music::{Bar, ChordChange, ChordSymbol, Key, LeadSheet, Note, Pitch, Section, Tempo};
 
 /// Files larger than this are refused before reading (no real song comes near it).
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -37,6 +37,19 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 pub struct Imported {
     pub sheet: LeadSheet,
     pub timeline: Timeline,
+    /// What the importer decided on the way, and what it could not read.
+    pub report: ImportReport,
+}
+
+/// How a song was read: the melody's source, the key's evidence, the sections' origin and any
+/// damage found in the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportReport {
+    /// The track (and channel) the melody was taken from.
+    pub melody_track: Option<MelodyTrack>,
+    pub key: KeyEvidence,
+    /// Damage the file was read despite ("track 2 ends early at byte 300; 13 bars read").
+    pub warnings: Vec<String>,
 }
 
 /// Imports a MIDI file given as bytes. `title` names the song when its first track has no name.
@@ -197,10 +210,27 @@ fn collect_midi_files(
     }
 }
 
-/// Everything after parsing: the musical judgement.
-fn import_raw(raw: &RawMidi, fallback_title: &str) -> Result<Imported, MidiError> {
+/// A file's music on the lead sheet's grid, before it becomes a lead sheet: the melody line and
+/// the harmony (sheet ticks), the bars, the chords of every bar and which part the melody came
+/// from. [`import_bytes`] builds the sheet from it; tests and measurements use it directly.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub melody: Vec<GridNote>,
+    pub harmony: Vec<GridNote>,
+    pub bars: Vec<BarSpan>,
+    /// Whether the first bar is a pickup.
+    pub pickup: bool,
+    /// The file grid tick where the sheet starts.
+    pub shift: u64,
+    /// The chords of every bar (positions from the bar start).
+    pub chords: Vec<Vec<ChordChange>>,
+    pub melody_track: Option<MelodyTrack>,
+}
+
+/// Puts a file's notes on the grid, splits melody from harmony, lays out the bars and finds the
+/// chords (see the module steps).
+pub fn prepare(raw: &RawMidi) -> Result<Prepared, MidiError> {
     let scale = TickScale::new(raw.ticks_per_quarter);
-    let tempo = first_tempo(raw)?;
     let parts = grid_parts(raw, scale);
     let Some(song_end) = parts
         .iter()
@@ -218,7 +248,11 @@ fn import_raw(raw: &RawMidi, fallback_title: &str) -> Result<Imported, MidiError
         .map(|m| (scale.grid(m.tick), m.value))
         .collect();
     let file_bars = bars::lay_out_bars(&meters, song_end as u64)?;
-    let Split { melody, harmony } = split_melody(parts);
+    let Split {
+        melody,
+        harmony,
+        chosen,
+    } = split_melody(parts);
     let frame = bars::frame(&file_bars, &melody, &harmony);
     let shift = frame.shift;
     let to_sheet = |notes: Vec<GridNote>| -> Vec<GridNote> {
@@ -235,11 +269,38 @@ fn import_raw(raw: &RawMidi, fallback_title: &str) -> Result<Imported, MidiError
     let melody = to_sheet(melody);
     let harmony = to_sheet(harmony);
     let sheet_tick = |tick: u64| scale.grid(tick) as i64 - shift as i64;
-
     let chords = bar_chords(raw, &frame, &melody, &harmony, &sheet_tick);
-    let mut bars = fill_bars(&frame.bars, chords, &melody);
-    let plan = section_starts(raw, &frame.bars, &sheet_tick);
-    let key = song_key(raw, &melody, &harmony);
+    Ok(Prepared {
+        melody,
+        harmony,
+        bars: frame.bars,
+        pickup: frame.pickup,
+        shift,
+        chords,
+        melody_track: chosen,
+    })
+}
+
+/// Everything after parsing: the musical judgement.
+fn import_raw(raw: &RawMidi, fallback_title: &str) -> Result<Imported, MidiError> {
+    let scale = TickScale::new(raw.ticks_per_quarter);
+    let tempo = first_tempo(raw)?;
+    let prepared = prepare(raw)?;
+    let shift = prepared.shift;
+    let sheet_tick = |tick: u64| scale.grid(tick) as i64 - shift as i64;
+    let material = KeyMaterial {
+        melody: &prepared.melody,
+        harmony: &prepared.harmony,
+        bars: &prepared.bars,
+        chords: &prepared.chords,
+    };
+    let signature = raw
+        .key_signatures
+        .first()
+        .map(|s| Key::from_signature(s.value.0, s.value.1));
+    let key = key::find_key(&material, signature);
+    let mut bars = fill_bars(&prepared.bars, prepared.chords.clone(), &prepared.melody);
+    let plan = section_starts(raw, &prepared.bars, &sheet_tick);
     let title = raw
         .tracks
         .first()
@@ -249,13 +310,22 @@ fn import_raw(raw: &RawMidi, fallback_title: &str) -> Result<Imported, MidiError
         .to_string();
     let sheet = LeadSheet {
         title,
-        key,
+        key: key.key,
         tempo,
         sections: cut_sections(&mut bars, plan),
     };
     sheet.validate()?;
     let timeline = Timeline::new(scale, &tempo_map(raw), shift);
-    Ok(Imported { sheet, timeline })
+    let report = ImportReport {
+        melody_track: prepared.melody_track,
+        key,
+        warnings: Vec::new(),
+    };
+    Ok(Imported {
+        sheet,
+        timeline,
+        report,
+    })
 }
 
 /// The first tempo event's tempo (120 BPM without one); an absurd one is an error.
@@ -283,7 +353,7 @@ fn tempo_map(raw: &RawMidi) -> Vec<(u64, Tempo)> {
 /// Each track's notes per channel, on the grid (at least one tick long).
 fn grid_parts(raw: &RawMidi, scale: TickScale) -> Vec<Part> {
     let mut parts = Vec::new();
-    for track in &raw.tracks {
+    for (track_index, track) in raw.tracks.iter().enumerate() {
         let mut channels: Vec<u8> = track.notes.iter().map(|n| n.channel).collect();
         channels.sort_unstable();
         channels.dedup();
@@ -305,6 +375,8 @@ fn grid_parts(raw: &RawMidi, scale: TickScale) -> Vec<Part> {
                 .collect();
             notes.sort_unstable_by_key(|n| (n.start, n.pitch, n.end, n.velocity));
             parts.push(Part {
+                track: track_index,
+                channel,
                 track_name: track.name.clone(),
                 notes,
             });
@@ -432,18 +504,4 @@ fn cut_sections(bars: &mut Vec<Bar>, plan: Vec<SectionStart>) -> Vec<Section> {
         });
     }
     sections
-}
-
-/// The first key signature, else the key that best fits the notes (duration-weighted).
-fn song_key(raw: &RawMidi, melody: &[GridNote], harmony: &[GridNote]) -> Key {
-    if let Some(signature) = raw.key_signatures.first() {
-        let (sharps, minor) = signature.value;
-        return Key::from_signature(sharps, minor);
-    }
-    let mut weights = [0.0; 12];
-    for note in melody.iter().chain(harmony) {
-        weights[(note.pitch % 12) as usize] += (note.end - note.start) as f64;
-    }
-    // Without any weight (impossible once notes exist) C major is as good as any.
-    Key::estimate(&weights).unwrap_or(Key::major(PitchClass::new(0)))
 }

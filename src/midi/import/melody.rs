@@ -35,8 +35,25 @@ const MONOPHONIC_BONUS: f64 = 12.0;
 /// One track's notes on one channel, sorted by start then pitch.
 #[derive(Debug, Clone, Default)]
 pub struct Part {
+    /// The track's index in the file (0 = the first track).
+    pub track: usize,
+    /// The MIDI channel, 0-based (9 = General MIDI drums, never seen here).
+    pub channel: u8,
     pub track_name: String,
     pub notes: Vec<GridNote>,
+}
+
+/// Where the melody came from.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MelodyTrack {
+    /// The track's index in the file (0 = the first track).
+    pub track: usize,
+    /// The MIDI channel, 0-based.
+    pub channel: u8,
+    /// The track's name ("" without one).
+    pub name: String,
+    /// Whether the track's name marked it as the melody (rule 1), rather than the music (rule 2).
+    pub by_name: bool,
 }
 
 /// The melody (one line, sorted) and the harmony (sorted by start, then pitch).
@@ -44,11 +61,20 @@ pub struct Part {
 pub struct Split {
     pub melody: Vec<GridNote>,
     pub harmony: Vec<GridNote>,
+    /// The part the melody was taken from.
+    pub chosen: Option<MelodyTrack>,
 }
 
 /// Splits the parts of a file into one melody line and the harmony under it.
 pub fn split_melody(parts: Vec<Part>) -> Split {
-    let chosen = named_melody(&parts).or_else(|| highest_line(&parts));
+    let named = named_melody(&parts);
+    let chosen = named.or_else(|| highest_line(&parts));
+    let source = chosen.map(|(index, _)| MelodyTrack {
+        track: parts[index].track,
+        channel: parts[index].channel,
+        name: parts[index].track_name.clone(),
+        by_name: named.is_some(),
+    });
     let mut melody = Vec::new();
     let mut harmony = Vec::new();
     for (index, part) in parts.into_iter().enumerate() {
@@ -71,6 +97,7 @@ pub fn split_melody(parts: Vec<Part>) -> Split {
     Split {
         melody: line,
         harmony,
+        chosen: source,
     }
 }
 
@@ -220,6 +247,7 @@ mod tests {
         Part {
             track_name: name.into(),
             notes,
+            ..Part::default()
         }
     }
 
