@@ -11,6 +11,7 @@
 //! The title is the first track's name, else the name given by the caller (the file stem).
 
 mod bars;
+pub mod form;
 pub mod key;
 pub mod melody;
 pub mod sections;
@@ -27,7 +28,9 @@ use super::MidiError;
 use super::chords::recognize_chords;
 use super::grid::{BarSpan, GridNote};
 use super::read::{RawMidi, read_midi};
-use crate::music::{Bar, ChordChange, ChordSymbol, Key, LeadSheet, Note, Pitch, Section, Tempo};
+use crate::music::{
+    Bar, ChordChange, ChordSymbol, Key, LeadSheet, Note, Pitch, Section, Tempo,
+};
 
 /// Files larger than this are refused before reading (no real song comes near it).
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -48,6 +51,8 @@ pub struct ImportReport {
     /// The track (and channel) the melody was taken from.
     pub melody_track: Option<MelodyTrack>,
     pub key: KeyEvidence,
+    /// Whether the sections come from the file's markers or were inferred from the music.
+    pub sections: SectionSource,
     /// Damage the file was read despite ("track 2 ends early at byte 300; 13 bars read").
     pub warnings: Vec<String>,
 }
@@ -210,6 +215,32 @@ fn collect_midi_files(
     }
 }
 
+/// Where a song's sections came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SectionSource {
+    /// Marker (or section-name text) events in the file.
+    Marked,
+    /// The file has none: the sections were inferred from the music ([`form`]).
+    Inferred,
+}
+
+/// Section starts inferred from the music, one per phrase (see [`form`]).
+fn inferred_plan(bars: &[Bar]) -> Vec<SectionStart> {
+    let phrases = form::infer_phrases(bars);
+    if phrases.is_empty() {
+        return sections::section_plan(Vec::new());
+    }
+    phrases
+        .into_iter()
+        .map(|p| SectionStart {
+            bar: p.start,
+            kind: p.kind,
+            label: format!("{} {}", p.kind.name(), p.class),
+        })
+        .collect()
+}
+
 /// A file's music on the lead sheet's grid, before it becomes a lead sheet: the melody line and
 /// the harmony (sheet ticks), the bars, the chords of every bar and which part the melody came
 /// from. [`import_bytes`] builds the sheet from it; tests and measurements use it directly.
@@ -300,7 +331,12 @@ fn import_raw(raw: &RawMidi, fallback_title: &str) -> Result<Imported, MidiError
         .map(|s| Key::from_signature(s.value.0, s.value.1));
     let key = key::find_key(&material, signature);
     let mut bars = fill_bars(&prepared.bars, prepared.chords.clone(), &prepared.melody);
-    let plan = section_starts(raw, &prepared.bars, &sheet_tick);
+    let marked = section_starts(raw, &prepared.bars, &sheet_tick);
+    let (plan, section_source) = if marked.is_empty() {
+        (inferred_plan(&bars), SectionSource::Inferred)
+    } else {
+        (sections::section_plan(marked), SectionSource::Marked)
+    };
     let title = raw
         .tracks
         .first()
@@ -319,6 +355,7 @@ fn import_raw(raw: &RawMidi, fallback_title: &str) -> Result<Imported, MidiError
     let report = ImportReport {
         melody_track: prepared.melody_track,
         key,
+        sections: section_source,
         warnings: Vec::new(),
     };
     Ok(Imported {
@@ -456,7 +493,8 @@ fn fill_bars(spans: &[BarSpan], chords: Vec<Vec<ChordChange>>, melody: &[GridNot
     bars
 }
 
-/// Section starts from Marker events and from Text events that name a section.
+/// Section starts from Marker events and from Text events that name a section, in event order
+/// (none when the file has no such events).
 fn section_starts(
     raw: &RawMidi,
     spans: &[BarSpan],
@@ -480,7 +518,7 @@ fn section_starts(
         }
     }
     events.sort_by_key(|(tick, _)| *tick);
-    sections::section_plan(events.into_iter().map(|(_, s)| s).collect())
+    events.into_iter().map(|(_, s)| s).collect()
 }
 
 /// Splits bars into the planned sections (`plan` starts at bar 0, one start per bar, sorted).

@@ -30,7 +30,7 @@
 use serde::Serialize;
 
 use crate::midi::grid::{BarSpan, GridNote};
-use crate::music::{ChordChange, ChordQuality, ChordSymbol, Key, MajMin, Mode, PitchClass};
+use crate::music::{ChordChange, ChordQuality, ChordSymbol, Key, MajMin, PitchClass};
 
 /// Temperley's key profiles (Kostka–Payne corpus), C major and C minor.
 const MAJOR_PROFILE: [f64; 12] = [
