@@ -29,7 +29,7 @@ use super::chords::recognize_chords;
 use super::grid::{BarSpan, GridNote};
 use super::read::{RawMidi, read_midi};
 use crate::music::{
-    Bar, ChordChange, ChordSymbol, Key, LeadSheet, Note, Pitch, Section, Tempo,
+    Bar, ChordChange, ChordSymbol, Key, LeadSheet, Meter, Note, Pitch, Section, Tempo,
 };
 
 /// Files larger than this are refused before reading (no real song comes near it).
@@ -273,11 +273,7 @@ pub fn prepare(raw: &RawMidi) -> Result<Prepared, MidiError> {
             "the file has no notes (drum notes on channel 10 are left out)".into(),
         ));
     };
-    let meters: Vec<_> = raw
-        .meters
-        .iter()
-        .map(|m| (scale.grid(m.tick), m.value))
-        .collect();
+    let meters = implied_meters(raw, scale, &parts);
     let file_bars = bars::lay_out_bars(&meters, song_end as u64)?;
     let Split {
         melody,
@@ -363,6 +359,30 @@ fn import_raw(raw: &RawMidi, fallback_title: &str) -> Result<Imported, MidiError
         timeline,
         report,
     })
+}
+
+/// The meter map on the grid, each one-beat signature (`1/4`) replaced by the meter its span's
+/// note onsets imply ([`bars::implied_meter`]).
+fn implied_meters(raw: &RawMidi, scale: TickScale, parts: &[Part]) -> Vec<(u64, Meter)> {
+    let ticks: Vec<u64> = raw.meters.iter().map(|m| scale.grid(m.tick)).collect();
+    raw.meters
+        .iter()
+        .zip(&ticks)
+        .enumerate()
+        .map(|(index, (meter, &from))| {
+            if meter.value.numerator != 1 {
+                return (from, meter.value);
+            }
+            let until = ticks.get(index + 1).copied().unwrap_or(u64::MAX);
+            let onsets: Vec<(u64, f64)> = parts
+                .iter()
+                .flat_map(|p| &p.notes)
+                .filter(|n| (from..until).contains(&(n.start as u64)))
+                .map(|n| (n.start as u64 - from, (n.end - n.start) as f64))
+                .collect();
+            (from, bars::implied_meter(meter.value, &onsets))
+        })
+        .collect()
 }
 
 /// The first tempo event's tempo (120 BPM without one); an absurd one is an error.
