@@ -14,6 +14,20 @@
 //!   "ticks_per_quarter": 12,
 //!   "bar_count": integer,
 //!   "pickup_ticks": integer | null,   // length of a leading pickup bar, null without one
+//!   "melody_track": {           // where the melody came from; null when the file has none
+//!     "track": integer,         // the track's index in the file, 0 = the first
+//!     "channel": integer,       // MIDI channel, 0-based
+//!     "name": string,           // the track's name, "" without one
+//!     "by_name": bool           // true: its name said melody/vocal/lead…; false: chosen by the music
+//!   } | null,
+//!   "key_evidence": {
+//!     "signature": string | null,   // the file's first key signature, null without one
+//!     "estimate": string,           // the key the notes give
+//!     "agreement": "no_signature" | "agrees" | "near_tie" | "overruled"
+//!                                   // near_tie: the signature kept; overruled: "key" is the estimate
+//!   },
+//!   "sections_source": "marked" | "inferred",   // from the file's markers, or from the music
+//!   "warnings": [string],       // damage the file was read despite ("track 2 ends early at byte 300; 13 bars read")
 //!   "sections": [{
 //!     "kind": "Intro" | "Verse" | "PreChorus" | "Chorus" | "Bridge" | "Outro" | "Other",
 //!     "label": string,          // the marker text it was named with, or the kind's name
@@ -37,7 +51,9 @@ use std::path::PathBuf;
 use anyhow::Context;
 use serde::Serialize;
 
-use crate::midi::import::import_file;
+use crate::midi::import::key::KeyAgreement;
+use crate::midi::import::melody::MelodyTrack;
+use crate::midi::import::{ImportReport, SectionSource, import_file};
 use crate::music::{LeadSheet, TICKS_PER_QUARTER};
 
 /// Print the lead sheet read from a MIDI file.
@@ -52,7 +68,10 @@ pub struct InspectArgs {
 
 pub fn run(args: InspectArgs) -> anyhow::Result<()> {
     let imported = import_file(&args.file)?;
-    let view = SheetView::of(&imported.sheet);
+    for warning in &imported.report.warnings {
+        eprintln!("warning: {} is damaged: {warning}", args.file.display());
+    }
+    let view = SheetView::of(&imported.sheet).with_report(&imported.report);
     if args.json {
         let text = serde_json::to_string_pretty(&view).context("writing the lead sheet as JSON")?;
         println!("{text}");
@@ -72,7 +91,19 @@ pub struct SheetView {
     pub ticks_per_quarter: u32,
     pub bar_count: usize,
     pub pickup_ticks: Option<u32>,
+    pub melody_track: Option<MelodyTrack>,
+    pub key_evidence: KeyEvidenceView,
+    pub sections_source: SectionSource,
+    pub warnings: Vec<String>,
     pub sections: Vec<SectionView>,
+}
+
+/// What the key was decided from, as `--json` shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KeyEvidenceView {
+    pub signature: Option<String>,
+    pub estimate: String,
+    pub agreement: KeyAgreement,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -175,7 +206,31 @@ impl SheetView {
                 .next()
                 .filter(|b| b.is_pickup())
                 .map(|b| b.length),
+            melody_track: None,
+            key_evidence: KeyEvidenceView {
+                signature: None,
+                estimate: sheet.key.to_string(),
+                agreement: KeyAgreement::NoSignature,
+            },
+            sections_source: SectionSource::Marked,
+            warnings: Vec::new(),
             sections,
+        }
+    }
+
+    /// The view with what the importer reported: the melody's track, the key's evidence, the
+    /// sections' source and any damage.
+    pub fn with_report(self, report: &ImportReport) -> Self {
+        SheetView {
+            melody_track: report.melody_track.clone(),
+            key_evidence: KeyEvidenceView {
+                signature: report.key.signature.map(|k| k.to_string()),
+                estimate: report.key.estimate.to_string(),
+                agreement: report.key.agreement,
+            },
+            sections_source: report.sections,
+            warnings: report.warnings.clone(),
+            ..self
         }
     }
 
@@ -185,8 +240,35 @@ impl SheetView {
             "{}\nmeter {} · tempo {:.1} BPM · key {} · {} bars",
             self.title, self.meter, self.tempo_bpm, self.key, self.bar_count
         );
+        let evidence = &self.key_evidence;
+        let key_note = match (evidence.agreement, &evidence.signature) {
+            (KeyAgreement::Overruled, Some(signature)) => {
+                format!(" (the signature says {signature}; the notes overrule it)")
+            }
+            (KeyAgreement::NearTie, Some(_)) => {
+                format!(" (from the signature; the notes lean to {})", evidence.estimate)
+            }
+            _ => String::new(),
+        };
+        out.push_str(&key_note);
         if let Some(pickup) = self.pickup_ticks {
             out.push_str(&format!(" (pickup of {pickup} ticks)"));
+        }
+        if let Some(track) = &self.melody_track {
+            let name = if track.name.is_empty() {
+                "no name".to_string()
+            } else {
+                format!("\"{}\"", track.name)
+            };
+            out.push_str(&format!(
+                "\nmelody from track {} ({name}, channel {}); sections {}",
+                track.track + 1,
+                track.channel + 1,
+                match self.sections_source {
+                    SectionSource::Marked => "from markers",
+                    SectionSource::Inferred => "inferred from the music",
+                }
+            ));
         }
         out.push_str(&format!(
             "\npositions in ticks, {} per quarter; chords as SYMBOL@position\n",

@@ -70,6 +70,9 @@ pub struct TrainArgs {
     /// instead of the normalized key. Such a model is not for generating.
     #[arg(long, hide = true)]
     pub all_keys: bool,
+    /// Skip damaged MIDI files (a track cut short …) instead of training on what they hold.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// Songs named by their path relative to the folder they were read from.
@@ -77,28 +80,47 @@ pub type NamedSongs = Vec<(String, LeadSheet)>;
 /// Files that could not be read, with the reason.
 pub type Skipped = Vec<(String, String)>;
 
-/// The songs of a folder, named by their path relative to it, and the files that were skipped.
+/// Damaged files read anyway, with what was lost.
+pub type Warnings = Vec<(String, String)>;
+
+/// The songs of a folder, named by their path relative to it, and the files that were skipped
+/// (damaged files are read with what they hold; see [`read_songs_with`]).
 pub fn read_songs(folder: &Path, preset: Option<Preset>) -> anyhow::Result<(NamedSongs, Skipped)> {
+    read_songs_with(folder, preset, false).map(|(songs, skipped, _)| (songs, skipped))
+}
+
+/// [`read_songs`], also returning the damaged files read anyway with what was lost; with
+/// `strict` such files are skipped instead.
+pub fn read_songs_with(
+    folder: &Path,
+    preset: Option<Preset>,
+    strict: bool,
+) -> anyhow::Result<(NamedSongs, Skipped, Warnings)> {
     let name = |p: &Path| {
         p.strip_prefix(folder)
             .unwrap_or(p)
             .to_string_lossy()
             .into_owned()
     };
-    let (songs, skipped) = match preset {
-        Some(Preset::Default) => crate::datasets::pop909::load_folder(folder),
-        None => {
-            let imported = crate::midi::import::import_folder(folder)
-                .with_context(|| format!("reading the songs in {}", folder.display()))?;
-            (imported.songs, imported.skipped)
+    let (songs, skipped, warnings) = match preset {
+        Some(Preset::Default) => {
+            let (songs, skipped) = crate::datasets::pop909::load_folder(folder);
+            (songs, skipped, Vec::new())
         }
+        None => {
+            let options = crate::midi::import::FolderOptions { strict };
+            let imported = crate::midi::import::import_folder_with(folder, options)
+                .with_context(|| format!("reading the songs in {}", folder.display()))?;
+            (imported.songs, imported.skipped, imported.warnings)
+        }
+    };
+    let named = |list: Vec<(PathBuf, String)>| -> Vec<(String, String)> {
+        list.into_iter().map(|(p, why)| (name(&p), why)).collect()
     };
     Ok((
         songs.into_iter().map(|(p, s)| (name(&p), s)).collect(),
-        skipped
-            .into_iter()
-            .map(|(p, why)| (name(&p), why))
-            .collect(),
+        named(skipped),
+        named(warnings),
     ))
 }
 
@@ -241,9 +263,12 @@ impl Printer {
 }
 
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
-    let (songs, skipped) = read_songs(&args.songs, args.preset)?;
+    let (songs, skipped, warnings) = read_songs_with(&args.songs, args.preset, args.strict)?;
     for (name, why) in &skipped {
         eprintln!("skipped {name}: {why}");
+    }
+    for (name, what) in &warnings {
+        eprintln!("warning: {name} is damaged: {what} (--strict skips such files)");
     }
     eprintln!("read {} songs from {}", songs.len(), args.songs.display());
     let config = config_from(&args);

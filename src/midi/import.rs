@@ -27,7 +27,7 @@ use self::sections::{SectionStart, TextMeaning};
 use super::MidiError;
 use super::chords::recognize_chords;
 use super::grid::{BarSpan, GridNote};
-use super::read::{RawMidi, read_midi};
+use super::read::{RawMidi, damage, read_midi};
 use crate::music::{
     Bar, ChordChange, ChordSymbol, Key, LeadSheet, Meter, Note, Pitch, Section, Tempo,
 };
@@ -58,9 +58,21 @@ pub struct ImportReport {
 }
 
 /// Imports a MIDI file given as bytes. `title` names the song when its first track has no name.
+///
+/// A damaged file that can still be read (a track cut short, say) imports with what it holds
+/// and a warning in [`ImportReport::warnings`] saying what was lost.
 pub fn import_bytes(bytes: &[u8], title: &str) -> Result<Imported, MidiError> {
     let raw = read_midi(bytes)?;
-    import_raw(&raw, title)
+    let mut imported = import_raw(&raw, title)?;
+    let found = damage(bytes);
+    if !found.is_empty() {
+        imported.report.warnings.push(format!(
+            "{}; {} bars read",
+            found.join("; "),
+            imported.sheet.bar_count()
+        ));
+    }
+    Ok(imported)
 }
 
 /// Imports a MIDI file; every error names the file.
@@ -101,19 +113,48 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, MidiError> {
 pub struct FolderImport {
     pub songs: Vec<(PathBuf, LeadSheet)>,
     pub skipped: Vec<(PathBuf, String)>,
+    /// Damaged files imported anyway, with what was lost (see [`ImportReport::warnings`]).
+    pub warnings: Vec<(PathBuf, String)>,
+}
+
+/// How a folder is imported.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FolderOptions {
+    /// Skip damaged files (those with warnings) instead of importing what they hold.
+    pub strict: bool,
 }
 
 /// Imports every `*.mid` / `*.midi` file (any case) under `dir`, recursively, in sorted path
 /// order. A file that fails is skipped with its reason and the rest goes on; folders that cannot
 /// be read are skipped the same way. Symbolic links to folders are not followed (no loops).
-/// A missing or unreadable `dir` is an error. Files are imported on every core.
+/// A missing or unreadable `dir` is an error. Files are imported on every core. Damaged files
+/// are imported with a warning.
 pub fn import_folder(dir: &Path) -> Result<FolderImport, MidiError> {
+    import_folder_with(dir, FolderOptions::default())
+}
+
+/// [`import_folder`] with options: with `strict`, a damaged file is skipped, its reason the
+/// damage.
+pub fn import_folder_with(dir: &Path, options: FolderOptions) -> Result<FolderImport, MidiError> {
     let mut result = FolderImport::default();
     let files = midi_files_under(dir, &mut result.skipped)?;
     let outcomes = import_in_parallel(&files);
     for (path, outcome) in files.into_iter().zip(outcomes) {
         match outcome {
-            Ok(sheet) => result.songs.push((path, sheet)),
+            Ok(imported) if imported.report.warnings.is_empty() => {
+                result.songs.push((path, imported.sheet));
+            }
+            Ok(imported) => {
+                let what = imported.report.warnings.join("; ");
+                if options.strict {
+                    result
+                        .skipped
+                        .push((path, format!("damaged ({what}); skipped as --strict asks")));
+                } else {
+                    result.warnings.push((path.clone(), what));
+                    result.songs.push((path, imported.sheet));
+                }
+            }
             Err(error) => result.skipped.push((path, reason(error))),
         }
     }
@@ -138,13 +179,13 @@ pub(crate) fn midi_files_under(
 }
 
 /// Imports files on every core (the order of the results is the order of `files`).
-fn import_in_parallel(files: &[PathBuf]) -> Vec<Result<LeadSheet, MidiError>> {
+fn import_in_parallel(files: &[PathBuf]) -> Vec<Result<Imported, MidiError>> {
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 16)
         .min(files.len().max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut outcomes: Vec<Option<Result<LeadSheet, MidiError>>> = Vec::new();
+    let mut outcomes: Vec<Option<Result<Imported, MidiError>>> = Vec::new();
     outcomes.resize_with(files.len(), || None);
     let done = std::sync::Mutex::new(outcomes);
     std::thread::scope(|scope| {
@@ -153,7 +194,7 @@ fn import_in_parallel(files: &[PathBuf]) -> Vec<Result<LeadSheet, MidiError>> {
                 loop {
                     let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(path) = files.get(index) else { break };
-                    let outcome = import_file(path).map(|imported| imported.sheet);
+                    let outcome = import_file(path);
                     if let Ok(mut done) = done.lock() {
                         done[index] = Some(outcome);
                     }
