@@ -21,7 +21,12 @@
 //! 3. **Signature**: the first key signature is kept when it is the key the notes give; when it
 //!    names the same scale with the other tonic and the mode vote is close
 //!    ([`MODE_MARGIN`]); or when its scale's correlation is within [`SCALE_MARGIN`] of the best
-//!    scale's. Otherwise the notes overrule it. [`KeyEvidence`] records which.
+//!    scale's. Otherwise the notes overrule it. A C-major signature is what sequencers write
+//!    when nobody set a key (all 125 signatures in POP909's MIDI files are C major, 8 of them
+//!    right), so it is weighed this way; any other signature was set on purpose and stands
+//!    (a [`KeyAgreement::NearTie`] when the notes lean elsewhere, so that the evidence is
+//!    seen; and a song exported by Songsketch, whose signature is its key, reads back in it).
+//!    [`KeyEvidence`] records which.
 //!
 //! [`find_key`] does this over a stretch of bars. A song that modulates is cut into windows of
 //! [`WINDOW_BARS`] bars; the key the song gets is the dominant one (the key of the most bars),
@@ -51,6 +56,7 @@ pub const MODE_MARGIN: f64 = 2.0;
 /// How far below the best scale's correlation a signature's scale may be and still be kept.
 pub const SCALE_MARGIN: f64 = 0.05;
 
+
 /// How the signature and the notes agreed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -59,7 +65,8 @@ pub enum KeyAgreement {
     NoSignature,
     /// The signature is the key the notes give.
     Agrees,
-    /// The notes prefer another key, but only just: the signature is kept.
+    /// The notes prefer another key, but only just (or the signature is not the C-major
+    /// placeholder): the signature is kept.
     NearTie,
     /// The notes clearly say another key: the signature is overruled.
     Overruled,
@@ -178,8 +185,13 @@ pub fn find_key(material: &KeyMaterial, signature: Option<Key>) -> KeyEvidence {
         None => (estimate, KeyAgreement::NoSignature),
         Some(signature) if signature == estimate => (signature, KeyAgreement::Agrees),
         Some(signature) => {
+            // C major is what sequencers write when nobody set a key: weak evidence. Any other
+            // signature was set on purpose and stands (reported as a near-tie).
+            let placeholder = signature == Key::major(PitchClass::new(0));
             let same_scale = signature.relative_major_tonic() == estimate.relative_major_tonic();
-            let close = if same_scale {
+            let close = if !placeholder {
+                true
+            } else if same_scale {
                 let vote = ModeEvidence::of(material, range, estimate.relative_major_tonic()).vote();
                 vote.abs() < MODE_MARGIN
             } else {
