@@ -32,6 +32,7 @@
 //!     "kind": "Intro" | "Verse" | "PreChorus" | "Chorus" | "Bridge" | "Outro" | "Other",
 //!     "label": string,          // the marker text it was named with, or the kind's name
 //!     "first_bar": integer,     // bar number of its first bar
+//!     "key": string,            // the song's key, or the key this section has moved to
 //!     "bars": [{
 //!       "number": integer,      // a pickup is bar 0, the first full bar is bar 1
 //!       "start": integer,       // from the song's start
@@ -111,6 +112,7 @@ pub struct SectionView {
     pub kind: crate::music::SectionKind,
     pub label: String,
     pub first_bar: usize,
+    pub key: String,
     pub bars: Vec<BarView>,
 }
 
@@ -190,6 +192,7 @@ impl SheetView {
                     kind: section.kind,
                     label: section.label.clone(),
                     first_bar,
+                    key: sheet.key.to_string(),
                     bars,
                 }
             })
@@ -230,6 +233,18 @@ impl SheetView {
             },
             sections_source: report.sections,
             warnings: report.warnings.clone(),
+            sections: self
+                .sections
+                .into_iter()
+                .enumerate()
+                .map(|(index, section)| SectionView {
+                    key: report
+                        .section_keys
+                        .get(index)
+                        .map_or(section.key.clone(), |k| k.to_string()),
+                    ..section
+                })
+                .collect(),
             ..self
         }
     }
@@ -277,11 +292,16 @@ impl SheetView {
         for section in &self.sections {
             let last = section.first_bar + section.bars.len().saturating_sub(1);
             out.push_str(&format!(
-                "\n[{}] \"{}\" bars {}–{}\n",
+                "\n[{}] \"{}\" bars {}–{}{}\n",
                 section.kind.name(),
                 section.label,
                 section.first_bar,
-                last
+                last,
+                if section.key == self.key {
+                    String::new()
+                } else {
+                    format!(" (in {})", section.key)
+                }
             ));
             for bar in &section.bars {
                 let chords: Vec<String> = bar

@@ -53,6 +53,9 @@ pub struct ImportReport {
     pub key: KeyEvidence,
     /// Whether the sections come from the file's markers or were inferred from the music.
     pub sections: SectionSource,
+    /// The key of each section of the sheet, in order: the song's key, or the key a section
+    /// has moved to ([`key::section_keys`]).
+    pub section_keys: Vec<Key>,
     /// Damage the file was read despite ("track 2 ends early at byte 300; 13 bars read").
     pub warnings: Vec<String>,
 }
@@ -374,6 +377,12 @@ fn import_raw(raw: &RawMidi, fallback_title: &str) -> Result<Imported, MidiError
     } else {
         (sections::section_plan(marked), SectionSource::Marked)
     };
+    let starts: Vec<usize> = plan
+        .iter()
+        .map(|s| s.bar)
+        .filter(|&bar| bar < bars.len())
+        .collect();
+    let section_keys = key::section_keys(&material, &starts, key.key);
     let title = raw
         .tracks
         .first()
@@ -393,6 +402,7 @@ fn import_raw(raw: &RawMidi, fallback_title: &str) -> Result<Imported, MidiError
         melody_track: prepared.melody_track,
         key,
         sections: section_source,
+        section_keys,
         warnings: Vec::new(),
     };
     Ok(Imported {

@@ -231,7 +231,17 @@ fn infer_on_units(bars: &[Bar]) -> (f64, Vec<InferredPhrase>) {
         })
         .collect();
     let classes = classify(&cuts, &melodic, &similar);
-    let (cuts, classes) = join_paired_classes(cuts, classes);
+    let means: Vec<f64> = cuts
+        .windows(2)
+        .map(|w| {
+            let notes: Vec<f64> = bars[w[0]..w[1]]
+                .iter()
+                .flat_map(|b| b.melody.iter().map(|n| n.pitch.0 as f64))
+                .collect();
+            notes.iter().sum::<f64>() / notes.len().max(1) as f64
+        })
+        .collect();
+    let (cuts, classes) = join_paired_classes(cuts, classes, &means);
     let phrases: Vec<Phrase> = cuts
         .windows(2)
         .zip(&classes)
@@ -327,10 +337,27 @@ fn phrase_score(similar: &[Vec<f64>], prints: &[BarPrint], start: usize, length:
 /// The longest phrase two joined phrases may make, in units.
 pub const MAX_JOINED_BARS: usize = 16;
 
+/// How close (semitones) the mean pitches of two classes must be for them to be halves of one
+/// phrase: a verse and the chorus after it differ in register, the halves of a chorus do not.
+pub const JOIN_REGISTER: f64 = 3.0;
+
 /// Joins two melodic classes that always come as a pair (every `B` directly followed by a `C`,
-/// every `C` directly after a `B`, at least twice): the halves of one longer phrase, such as a
-/// chorus of two four-bar halves. Repeats until no pair is left.
-fn join_paired_classes(mut cuts: Vec<usize>, mut classes: Vec<char>) -> (Vec<usize>, Vec<char>) {
+/// every `C` directly after a `B`, at least twice) and sit in one register
+/// ([`JOIN_REGISTER`]): the halves of one longer phrase, such as a chorus of two four-bar
+/// halves. Repeats until no pair is left. `means` holds each phrase's mean melody pitch.
+fn join_paired_classes(
+    mut cuts: Vec<usize>,
+    mut classes: Vec<char>,
+    means: &[f64],
+) -> (Vec<usize>, Vec<char>) {
+    let mut means = means.to_vec();
+    let class_mean = |classes: &[char], means: &[f64], class: char| -> f64 {
+        let of: Vec<f64> = (0..classes.len())
+            .filter(|&i| classes[i] == class)
+            .map(|i| means[i])
+            .collect();
+        of.iter().sum::<f64>() / of.len().max(1) as f64
+    };
     loop {
         let mut joined = false;
         let letters: Vec<char> = classes
@@ -351,8 +378,16 @@ fn join_paired_classes(mut cuts: Vec<usize>, mut classes: Vec<char>) -> (Vec<usi
                 .filter(|&i| classes[i] == second)
                 .all(|i| i > 0 && classes[i - 1] == first);
             let short_enough = || at.iter().all(|&i| cuts[i + 2] - cuts[i] <= MAX_JOINED_BARS);
-            if always_followed && always_preceded && short_enough() {
+            let one_register = || {
+                (class_mean(&classes, &means, first) - class_mean(&classes, &means, second)).abs()
+                    <= JOIN_REGISTER
+            };
+            if always_followed && always_preceded && short_enough() && one_register() {
                 for &i in at.iter().rev() {
+                    let length = |k: usize| (cuts[k + 1] - cuts[k]) as f64;
+                    means[i] = (means[i] * length(i) + means[i + 1] * length(i + 1))
+                        / (length(i) + length(i + 1));
+                    means.remove(i + 1);
                     cuts.remove(i + 1);
                     classes.remove(i + 1);
                 }
@@ -425,3 +460,134 @@ fn classify(cuts: &[usize], melodic: &[bool], similar: &[Vec<f64>]) -> Vec<char>
     classes
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::music::{Meter, Pitch};
+
+    /// A 4/4 bar: one chord, and (unless `pitches` is empty) a melody of quarter notes.
+    fn bar(chord: &str, pitches: &[u8]) -> Bar {
+        let mut bar = Bar::new(Meter::FOUR_FOUR);
+        bar.chords.push(ChordChange {
+            position: 0,
+            chord: Some(chord.parse().unwrap()),
+        });
+        for (beat, &pitch) in pitches.iter().enumerate() {
+            bar.melody.push(Note {
+                onset: beat as u32 * 12,
+                duration: 12,
+                pitch: Pitch(pitch),
+                velocity: 80,
+            });
+        }
+        bar
+    }
+
+    fn verse() -> Vec<Bar> {
+        vec![
+            bar("C", &[60, 62, 64, 62]),
+            bar("Am", &[60, 57, 60]),
+            bar("F", &[57, 60, 62, 64]),
+            bar("G", &[62, 59]),
+        ]
+    }
+
+    fn chorus() -> Vec<Bar> {
+        vec![
+            bar("F", &[72, 74, 76, 74]),
+            bar("G", &[74, 71, 72]),
+            bar("Em", &[76, 74, 72, 71]),
+            bar("Am", &[72, 69]),
+        ]
+    }
+
+    fn intro() -> Vec<Bar> {
+        ["C", "G", "Am", "F"].iter().map(|c| bar(c, &[])).collect()
+    }
+
+    fn kinds(phrases: &[InferredPhrase]) -> Vec<(SectionKind, usize)> {
+        phrases.iter().map(|p| (p.kind, p.bars)).collect()
+    }
+
+    #[test]
+    fn the_repeated_high_phrase_is_the_chorus_and_the_one_before_it_the_verse() {
+        let mut song = intro();
+        for _ in 0..2 {
+            song.extend(verse());
+            song.extend(chorus());
+        }
+        song.extend(chorus());
+        let phrases = infer_phrases(&song);
+        use SectionKind::*;
+        assert_eq!(
+            kinds(&phrases),
+            [(Intro, 4), (Verse, 4), (Chorus, 4), (Verse, 4), (Chorus, 4), (Chorus, 4)]
+        );
+        assert_eq!(phrases[1].class, phrases[3].class);
+        assert_eq!(phrases[2].class, phrases[5].class);
+        assert_eq!(phrases[0].class, 'i');
+    }
+
+    #[test]
+    fn short_bars_are_paired_into_phrase_units() {
+        // The same song in 2/4: every 4/4 bar written as two 2/4 bars.
+        let two_four: Meter = "2/4".parse().unwrap();
+        let halves = |bars: Vec<Bar>| -> Vec<Bar> {
+            bars.into_iter()
+                .flat_map(|b| {
+                    let mut first = Bar::new(two_four);
+                    let mut second = Bar::new(two_four);
+                    first.chords = b.chords.clone();
+                    for n in b.melody {
+                        if n.onset < 24 {
+                            first.melody.push(n);
+                        } else {
+                            second.melody.push(Note {
+                                onset: n.onset - 24,
+                                ..n
+                            });
+                        }
+                    }
+                    [first, second]
+                })
+                .collect()
+        };
+        let mut song = Vec::new();
+        for _ in 0..2 {
+            song.extend(halves(verse()));
+            song.extend(halves(chorus()));
+        }
+        let phrases = infer_phrases(&song);
+        use SectionKind::*;
+        assert_eq!(
+            kinds(&phrases),
+            [(Verse, 8), (Chorus, 8), (Verse, 8), (Chorus, 8)]
+        );
+    }
+
+    #[test]
+    fn halves_that_always_come_together_are_one_phrase() {
+        // A verse (low) and a chorus of two halves (high).
+        let means = [62.0, 70.0, 71.0, 62.0, 70.0, 71.0];
+        let (cuts, classes) = join_paired_classes(
+            vec![0, 4, 8, 12, 16, 20, 24],
+            vec!['A', 'B', 'C', 'A', 'B', 'C'],
+            &means,
+        );
+        assert_eq!(cuts, [0, 4, 12, 16, 24]);
+        assert_eq!(classes, ['A', 'B', 'A', 'B']);
+        // A pair that also comes apart stays two phrases.
+        let (cuts, _) = join_paired_classes(
+            vec![0, 4, 8, 12, 16],
+            vec!['A', 'B', 'A', 'C'],
+            &[62.0, 63.0, 62.0, 63.0],
+        );
+        assert_eq!(cuts, [0, 4, 8, 12, 16]);
+    }
+
+    #[test]
+    fn no_bars_no_phrases() {
+        assert!(infer_phrases(&[]).is_empty());
+    }
+}

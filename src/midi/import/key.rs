@@ -29,8 +29,9 @@
 //!    [`KeyEvidence`] records which.
 //!
 //! [`find_key`] does this over a stretch of bars. A song that modulates is cut into windows of
-//! [`WINDOW_BARS`] bars; the key the song gets is the dominant one (the key of the most bars),
-//! and [`section_keys`] gives each section the dominant key of its bars.
+//! [`WINDOW_BARS`] bars; the key the song gets is the dominant one (the longest stretch in the
+//! scale of the most windows, [`dominant_stretch`]), and [`section_keys`] gives each section the
+//! key of its own bars when it is long enough to tell and its scale differs from the song's.
 
 use serde::Serialize;
 
@@ -213,6 +214,29 @@ pub fn find_key(material: &KeyMaterial, signature: Option<Key>) -> KeyEvidence {
     }
 }
 
+/// The key of each section (`starts`: the first bar of each, in order): the song's key, unless
+/// the section has at least [`WINDOW_BARS`] bars whose own key lies in another scale (the
+/// song has moved to another key there).
+pub fn section_keys(material: &KeyMaterial, starts: &[usize], song_key: Key) -> Vec<Key> {
+    let bars = material.bars.len();
+    starts
+        .iter()
+        .enumerate()
+        .map(|(index, &start)| {
+            let end = starts.get(index + 1).copied().unwrap_or(bars).min(bars);
+            if end.saturating_sub(start) < WINDOW_BARS {
+                return song_key;
+            }
+            let own = estimate_key(material, start..end);
+            if own.relative_major_tonic() == song_key.relative_major_tonic() {
+                song_key
+            } else {
+                own
+            }
+        })
+        .collect()
+}
+
 /// The key the notes of the bars in `range` give (C major without notes).
 pub fn estimate_key(material: &KeyMaterial, range: std::ops::Range<usize>) -> Key {
     let scales = scale_scores(material, range.clone());
@@ -220,6 +244,9 @@ pub fn estimate_key(material: &KeyMaterial, range: std::ops::Range<usize>) -> Ke
 }
 
 fn estimate_in(material: &KeyMaterial, range: std::ops::Range<usize>, scales: &[f64; 12]) -> Key {
+    if profile(material, range.clone()).iter().sum::<f64>() <= 0.0 {
+        return Key::major(PitchClass::new(0));
+    }
     let mut best = 0;
     for index in 1..12 {
         if scales[index] > scales[best] {
@@ -495,5 +522,138 @@ fn correlation(a: &[f64], b: &[f64]) -> f64 {
         0.0
     } else {
         cov / (va * vb).sqrt()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::music::{ChordSymbol, Meter};
+
+    fn note(start: u32, end: u32, pitch: u8) -> GridNote {
+        GridNote {
+            start,
+            end,
+            pitch,
+            velocity: 80,
+        }
+    }
+
+    /// A song of 4/4 bars, one chord a bar (its triad in the harmony, root in the bass) and a
+    /// melody of quarter notes on the chord's tones, ending on the last chord's root.
+    struct Song {
+        melody: Vec<GridNote>,
+        harmony: Vec<GridNote>,
+        bars: Vec<BarSpan>,
+        chords: Vec<Vec<ChordChange>>,
+    }
+
+    fn song(progression: &[&str]) -> Song {
+        let mut s = Song {
+            melody: Vec::new(),
+            harmony: Vec::new(),
+            bars: Vec::new(),
+            chords: Vec::new(),
+        };
+        for (index, name) in progression.iter().enumerate() {
+            let chord: ChordSymbol = name.parse().unwrap();
+            let start = index as u32 * 48;
+            s.bars.push(BarSpan {
+                start,
+                length: 48,
+                meter: Meter::FOUR_FOUR,
+            });
+            s.chords.push(vec![ChordChange {
+                position: 0,
+                chord: Some(chord),
+            }]);
+            let tones = chord.pitch_classes();
+            s.harmony.push(note(start, start + 48, 36 + tones[0].index()));
+            for tone in &tones {
+                s.harmony.push(note(start, start + 48, 48 + tone.index()));
+            }
+            for beat in 0..4u32 {
+                let tone = tones[[1, 2, 1, 0][beat as usize] % tones.len()];
+                s.melody
+                    .push(note(start + beat * 12, start + beat * 12 + 12, 72 + tone.index()));
+            }
+        }
+        s.harmony.sort_by_key(|n| (n.start, n.pitch));
+        s
+    }
+
+    fn material(s: &Song) -> KeyMaterial<'_> {
+        KeyMaterial {
+            melody: &s.melody,
+            harmony: &s.harmony,
+            bars: &s.bars,
+            chords: &s.chords,
+        }
+    }
+
+    fn key(text: &str) -> Key {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn one_scale_two_tonics_told_apart_by_tonic_chords_and_cadences() {
+        let major = song(&["C", "F", "G", "C", "Am", "F", "G", "C"]);
+        let minor = song(&["Am", "Dm", "E", "Am", "F", "Dm", "E", "Am"]);
+        assert_eq!(find_key(&material(&major), None).key, key("C"));
+        assert_eq!(find_key(&material(&minor), None).key, key("Am"));
+        let d_major = song(&["D", "G", "A", "D", "Bm", "G", "A7", "D"]);
+        let evidence = find_key(&material(&d_major), None);
+        assert_eq!(evidence.key, key("D"));
+        assert_eq!(evidence.agreement, KeyAgreement::NoSignature);
+    }
+
+    #[test]
+    fn a_c_major_placeholder_is_overruled_and_a_set_signature_stands() {
+        let d_major = song(&["D", "G", "A", "D", "Bm", "G", "A7", "D"]);
+        let placeholder = find_key(&material(&d_major), Some(key("C")));
+        assert_eq!(placeholder.key, key("D"));
+        assert_eq!(placeholder.agreement, KeyAgreement::Overruled);
+        assert_eq!(placeholder.signature, Some(key("C")));
+        let agreeing = find_key(&material(&d_major), Some(key("D")));
+        assert_eq!(agreeing.agreement, KeyAgreement::Agrees);
+        // A signature somebody set (here the relative minor) stands, seen as a near-tie.
+        let set = find_key(&material(&d_major), Some(key("Bm")));
+        assert_eq!(set.key, key("Bm"));
+        assert_eq!(set.estimate, key("D"));
+        assert_eq!(set.agreement, KeyAgreement::NearTie);
+        // A C-major signature on a song in C agrees.
+        let c_major = song(&["C", "F", "G", "C"]);
+        let c = find_key(&material(&c_major), Some(key("C")));
+        assert_eq!((c.key, c.agreement), (key("C"), KeyAgreement::Agrees));
+    }
+
+    #[test]
+    fn a_song_that_changes_key_gets_its_dominant_key() {
+        // 40 bars in G, then 16 bars a tone higher, in A.
+        let mut progression = Vec::new();
+        for _ in 0..10 {
+            progression.extend(["G", "C", "D", "G"]);
+        }
+        for _ in 0..4 {
+            progression.extend(["A", "D", "E", "A"]);
+        }
+        let s = song(&progression);
+        let stretch = dominant_stretch(&material(&s));
+        assert!(stretch.end <= 40 && stretch.len() >= 32, "{stretch:?}");
+        assert_eq!(find_key(&material(&s), None).key, key("G"));
+        assert_eq!(estimate_key(&material(&s), 40..56), key("A"));
+        let keys = section_keys(&material(&s), &[0, 8, 36, 40, 52], key("G"));
+        assert_eq!(keys, [key("G"), key("G"), key("G"), key("A"), key("G")]);
+    }
+
+    #[test]
+    fn no_notes_is_c_major() {
+        let empty = Song {
+            melody: Vec::new(),
+            harmony: Vec::new(),
+            bars: Vec::new(),
+            chords: Vec::new(),
+        };
+        assert_eq!(find_key(&material(&empty), None).key, key("C"));
     }
 }
