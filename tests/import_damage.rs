@@ -32,9 +32,18 @@ fn a_cut_file_imports_with_a_warning_saying_what_was_lost() {
         "{warnings:?}"
     );
     let bars = imported.sheet.bar_count();
-    assert!(warnings[0].ends_with(&format!("; {bars} bars read")), "{warnings:?}");
+    assert!(
+        warnings[0].ends_with(&format!("; {bars} bars read")),
+        "{warnings:?}"
+    );
     // The whole file has no warning.
-    assert!(import_file(Path::new(SONG)).unwrap().report.warnings.is_empty());
+    assert!(
+        import_file(Path::new(SONG))
+            .unwrap()
+            .report
+            .warnings
+            .is_empty()
+    );
 }
 
 #[test]
@@ -49,7 +58,9 @@ fn a_folder_import_warns_and_strict_skips() {
     assert_eq!(strict.skipped.len(), 1);
     assert_eq!(strict.skipped[0].0, cut);
     assert!(
-        strict.skipped[0].1.contains("track 2 ends early at byte 300"),
+        strict.skipped[0]
+            .1
+            .contains("track 2 ends early at byte 300"),
         "{:?}",
         strict.skipped
     );
@@ -98,7 +109,9 @@ fn inspect_shows_the_warning_with_the_file_name() {
     let (ok, stderr) = songsketch(&["inspect", path]);
     assert!(ok, "{stderr}");
     assert!(
-        stderr.contains(&format!("warning: {path} is damaged: track 2 ends early at byte 300")),
+        stderr.contains(&format!(
+            "warning: {path} is damaged: track 2 ends early at byte 300"
+        )),
         "{stderr}"
     );
     let output = Command::new(env!("CARGO_BIN_EXE_songsketch"))
@@ -107,5 +120,8 @@ fn inspect_shows_the_warning_with_the_file_name() {
         .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let warning = json["warnings"][0].as_str().unwrap();
-    assert!(warning.starts_with("track 2 ends early at byte 300"), "{warning}");
+    assert!(
+        warning.starts_with("track 2 ends early at byte 300"),
+        "{warning}"
+    );
 }

@@ -116,7 +116,8 @@ fn pop909_keys_from_the_notes() {
         let song = import_bytes(&bytes, &stem).unwrap();
         imported.add(song.sheet.key, truth);
         overruled += (song.report.key.agreement
-            == songsketch::midi::import::key::KeyAgreement::Overruled) as usize;
+            == songsketch::midi::import::key::KeyAgreement::Overruled)
+            as usize;
         let by_notes = from_notes(&raw);
         notes.add(by_notes, truth);
         // Before: the first signature when there was one, else the old estimate.

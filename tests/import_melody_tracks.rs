@@ -140,7 +140,9 @@ fn disguised(dir: &Path, seed: usize) -> (Vec<u8>, usize) {
     let mut rest: Vec<_> = parts.drain(1..).collect();
     let mut state = seed as u64 * 2_654_435_761 + 1;
     for i in (1..rest.len()).rev() {
-        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
         rest.swap(i, (state >> 33) as usize % (i + 1));
     }
     let melody_index = 1 + rest.iter().position(|(was, _)| *was).unwrap();
@@ -171,7 +173,11 @@ pub fn melody_track_accuracy() -> (usize, usize, Vec<String>) {
         let imported = import_bytes(&bytes, "disguised").unwrap();
         let chosen = imported.report.melody_track.as_ref().map(|t| t.track);
         assert!(
-            imported.report.melody_track.as_ref().is_some_and(|t| !t.by_name),
+            imported
+                .report
+                .melody_track
+                .as_ref()
+                .is_some_and(|t| !t.by_name),
             "no name should mark the melody"
         );
         if chosen == Some(melody_index) {

@@ -108,8 +108,9 @@ fn pop909_sections_are_inferred_from_the_music() {
             start = end;
         }
         for (annotator, tally) in figures.iter_mut().enumerate() {
-            let label = std::fs::read_to_string(dir.join(format!("human_label{}.txt", annotator + 1)))
-                .unwrap();
+            let label =
+                std::fs::read_to_string(dir.join(format!("human_label{}.txt", annotator + 1)))
+                    .unwrap();
             let phrases = parse_structure(&label).unwrap();
             let tick_of_bar = |bar: i64| (bar * 16 + offset) * 3;
             let mut annotated = Vec::new();
@@ -174,7 +175,11 @@ fn pop909_sections_are_inferred_from_the_music() {
             f.b_is_chorus as f64 / songs
         );
         assert!(f1 >= 0.50, "annotator {}: F1 {f1}", annotator + 1);
-        assert!(f.chorus_in_b as f64 / songs >= 0.55, "annotator {}", annotator + 1);
+        assert!(
+            f.chorus_in_b as f64 / songs >= 0.55,
+            "annotator {}",
+            annotator + 1
+        );
     }
     assert_eq!(inferred, dirs.len());
     assert!(verse_and_chorus as f64 / songs >= 0.95);
@@ -195,5 +200,8 @@ fn an_unmarked_song_trains_with_its_inferred_verse_and_chorus() {
         );
     }
     let verses_and_choruses = songsketch::datasets::pop909::verse_chorus_pairs(&imported.sheet);
-    assert!(!verses_and_choruses.is_empty(), "no verse followed by its chorus");
+    assert!(
+        !verses_and_choruses.is_empty(),
+        "no verse followed by its chorus"
+    );
 }

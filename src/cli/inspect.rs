@@ -261,7 +261,10 @@ impl SheetView {
                 format!(" (the signature says {signature}; the notes overrule it)")
             }
             (KeyAgreement::NearTie, Some(_)) => {
-                format!(" (from the signature; the notes lean to {})", evidence.estimate)
+                format!(
+                    " (from the signature; the notes lean to {})",
+                    evidence.estimate
+                )
             }
             _ => String::new(),
         };

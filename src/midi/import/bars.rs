@@ -310,7 +310,10 @@ mod tests {
             let long_bar = meter(long).bar_ticks() as u64;
             let bars = lay_out_bars(&[(0, meter(long))], long_bar * 2).unwrap();
             assert_eq!(bars.len(), 2 * per_bar, "{long}");
-            assert!(bars.iter().all(|b| b.meter == meter(short) && b.length == b.meter.bar_ticks()));
+            assert!(
+                bars.iter()
+                    .all(|b| b.meter == meter(short) && b.length == b.meter.bar_ticks())
+            );
         }
         // Meters of seven quarters or less are kept.
         for kept in ["7/4", "6/4", "3/2", "12/8", "4/4"] {

@@ -127,7 +127,10 @@ fn bar_similarity(a: &BarPrint, b: &BarPrint) -> f64 {
                     let near = |line: &[u8], pitch: u8| {
                         line[k.saturating_sub(1)..(k + 2).min(line.len())].contains(&pitch)
                     };
-                    if x == y || (*x != 0 && near(&b.melody, *x)) || (*y != 0 && near(&a.melody, *y)) {
+                    if x == y
+                        || (*x != 0 && near(&b.melody, *x))
+                        || (*y != 0 && near(&a.melody, *y))
+                    {
                         same += 1;
                     }
                 }
@@ -148,7 +151,10 @@ pub const MIN_UNIT_BEATS: u32 = 3;
 /// short bars (POP909's MIDI files are in 2/4) two bars make one unit, paired from the first
 /// bar or from the second, whichever phrases the song better.
 pub fn infer_phrases(bars: &[Bar]) -> Vec<InferredPhrase> {
-    let short = bars.iter().filter(|b| b.meter.beats_per_bar() < MIN_UNIT_BEATS).count();
+    let short = bars
+        .iter()
+        .filter(|b| b.meter.beats_per_bar() < MIN_UNIT_BEATS)
+        .count();
     if short * 2 <= bars.len() {
         return infer_on_units(bars).1;
     }
@@ -253,13 +259,13 @@ fn infer_on_units(bars: &[Bar]) -> (f64, Vec<InferredPhrase>) {
     let tallies: Vec<PitchTally> = cuts
         .windows(2)
         .map(|w| {
-            bars[w[0]..w[1]]
-                .iter()
-                .flat_map(|b| &b.melody)
-                .fold(PitchTally::default(), |t, note| PitchTally {
+            bars[w[0]..w[1]].iter().flat_map(|b| &b.melody).fold(
+                PitchTally::default(),
+                |t, note| PitchTally {
                     sum: t.sum + note.pitch.0 as f64,
                     notes: t.notes + 1,
-                })
+                },
+            )
         })
         .collect();
     // The chorus is chosen by register and repetition: each repeat of a class counts as
@@ -323,8 +329,10 @@ fn phrase_score(similar: &[Vec<f64>], prints: &[BarPrint], start: usize, length:
         if other + length > start && start + length > other {
             continue; // overlapping stretches do not count as repeats
         }
-        let mean =
-            (0..length).map(|t| similar[start + t][other + t]).sum::<f64>() / length as f64;
+        let mean = (0..length)
+            .map(|t| similar[start + t][other + t])
+            .sum::<f64>()
+            / length as f64;
         repeat = repeat.max(mean);
     }
     let end = start + length;
@@ -366,7 +374,9 @@ fn join_paired_classes(
             .filter(|c| c.is_ascii_uppercase())
             .collect();
         'pairs: for &first in &letters {
-            let at: Vec<usize> = (0..classes.len()).filter(|&i| classes[i] == first).collect();
+            let at: Vec<usize> = (0..classes.len())
+                .filter(|&i| classes[i] == first)
+                .collect();
             let Some(&second) = at.first().and_then(|&i| classes.get(i + 1)) else {
                 continue;
             };
@@ -460,7 +470,6 @@ fn classify(cuts: &[usize], melodic: &[bool], similar: &[Vec<f64>]) -> Vec<char>
     classes
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -522,7 +531,14 @@ mod tests {
         use SectionKind::*;
         assert_eq!(
             kinds(&phrases),
-            [(Intro, 4), (Verse, 4), (Chorus, 4), (Verse, 4), (Chorus, 4), (Chorus, 4)]
+            [
+                (Intro, 4),
+                (Verse, 4),
+                (Chorus, 4),
+                (Verse, 4),
+                (Chorus, 4),
+                (Chorus, 4)
+            ]
         );
         assert_eq!(phrases[1].class, phrases[3].class);
         assert_eq!(phrases[2].class, phrases[5].class);

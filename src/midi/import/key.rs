@@ -48,7 +48,9 @@ const MINOR_PROFILE: [f64; 12] = [
 
 /// The weights of the mode vote, in the order of [`ModeEvidence::items`], then the bias. A
 /// positive vote is the major tonic.
-pub const MODE_WEIGHTS: [f64; 11] = [3.20, 1.31, 1.24, 1.29, 1.04, -0.76, 0.45, 0.66, 1.68, 0.37, -0.46];
+pub const MODE_WEIGHTS: [f64; 11] = [
+    3.20, 1.31, 1.24, 1.29, 1.04, -0.76, 0.45, 0.66, 1.68, 0.37, -0.46,
+];
 
 /// How close to zero the mode vote must be for a signature naming the other tonic of the same
 /// scale to be kept.
@@ -56,7 +58,6 @@ pub const MODE_MARGIN: f64 = 2.0;
 
 /// How far below the best scale's correlation a signature's scale may be and still be kept.
 pub const SCALE_MARGIN: f64 = 0.05;
-
 
 /// How the signature and the notes agreed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -193,7 +194,8 @@ pub fn find_key(material: &KeyMaterial, signature: Option<Key>) -> KeyEvidence {
             let close = if !placeholder {
                 true
             } else if same_scale {
-                let vote = ModeEvidence::of(material, range, estimate.relative_major_tonic()).vote();
+                let vote =
+                    ModeEvidence::of(material, range, estimate.relative_major_tonic()).vote();
                 vote.abs() < MODE_MARGIN
             } else {
                 let best = scales[estimate.relative_major_tonic().index() as usize];
@@ -322,7 +324,11 @@ pub struct ModeEvidence {
 
 impl ModeEvidence {
     /// Weighs the evidence in the bars of `range` for `major_tonic` against its relative minor.
-    pub fn of(material: &KeyMaterial, range: std::ops::Range<usize>, major_tonic: PitchClass) -> Self {
+    pub fn of(
+        material: &KeyMaterial,
+        range: std::ops::Range<usize>,
+        major_tonic: PitchClass,
+    ) -> Self {
         let minor_tonic = major_tonic.transpose(9);
         let (from, to) = span(material, range.clone());
         let correlations = key_correlations(&profile(material, range.clone()));
@@ -348,7 +354,12 @@ impl ModeEvidence {
         let major_tonic_chord = |c: &ChordSpan| c.is(major_tonic, MajMin::Major);
         let minor_tonic_chord = |c: &ChordSpan| c.is(minor_tonic, MajMin::Minor);
         let time_on = |pick: &dyn Fn(&ChordSpan) -> bool| -> f64 {
-            chords.iter().filter(|c| pick(c)).map(|c| c.ticks as f64).sum::<f64>() / chord_time
+            chords
+                .iter()
+                .filter(|c| pick(c))
+                .map(|c| c.ticks as f64)
+                .sum::<f64>()
+                / chord_time
         };
         let both = |chord: Option<&ChordSpan>| -> f64 {
             chord.map_or(0.0, |c| {
@@ -357,7 +368,9 @@ impl ModeEvidence {
         };
         let to_major = chords
             .windows(2)
-            .filter(|w| w[0].is(major_tonic.transpose(7), MajMin::Major) && major_tonic_chord(&w[1]))
+            .filter(|w| {
+                w[0].is(major_tonic.transpose(7), MajMin::Major) && major_tonic_chord(&w[1])
+            })
             .count();
         let to_minor = chords
             .windows(2)
@@ -427,7 +440,9 @@ fn phrase_end_share(
         if note.start < from || note.start >= to {
             continue;
         }
-        let gap = melody.get(index + 1).map_or(u32::MAX, |next| next.start - note.start);
+        let gap = melody
+            .get(index + 1)
+            .map_or(u32::MAX, |next| next.start - note.start);
         if gap >= HALF_NOTE || note.end - note.start >= HALF_NOTE {
             ends += 1.0;
             if note.pitch % 12 == major_tonic.index() {
@@ -490,7 +505,11 @@ fn chord_spans(material: &KeyMaterial, range: std::ops::Range<usize>) -> Vec<Cho
         else {
             continue;
         };
-        changes.extend(bar_changes.iter().map(|c| (bar.start + c.position, c.chord)));
+        changes.extend(
+            bar_changes
+                .iter()
+                .map(|c| (bar.start + c.position, c.chord)),
+        );
         end = bar.end();
     }
     let mut spans: Vec<ChordSpan> = Vec::new();
@@ -568,14 +587,18 @@ mod tests {
                 chord: Some(chord),
             }]);
             let tones = chord.pitch_classes();
-            s.harmony.push(note(start, start + 48, 36 + tones[0].index()));
+            s.harmony
+                .push(note(start, start + 48, 36 + tones[0].index()));
             for tone in &tones {
                 s.harmony.push(note(start, start + 48, 48 + tone.index()));
             }
             for beat in 0..4u32 {
                 let tone = tones[[1, 2, 1, 0][beat as usize] % tones.len()];
-                s.melody
-                    .push(note(start + beat * 12, start + beat * 12 + 12, 72 + tone.index()));
+                s.melody.push(note(
+                    start + beat * 12,
+                    start + beat * 12 + 12,
+                    72 + tone.index(),
+                ));
             }
         }
         s.harmony.sort_by_key(|n| (n.start, n.pitch));

@@ -158,7 +158,10 @@ fn highest_line(parts: &[Part]) -> Option<(usize, bool)> {
         } else {
             let pitch = mean_pitch(&part.notes);
             let strictly = if overlap == 0.0 { STRICT_BONUS } else { 0.0 };
-            pitch + MONOPHONIC_BONUS + coverage + strictly
+            pitch
+                + MONOPHONIC_BONUS
+                + coverage
+                + strictly
                 + BUSY_BONUS * part.notes.len() as f64 / busiest_line as f64
                 - ABOVE_VOICE_COST * (pitch - HIGHEST_SUNG_MEAN).max(0.0)
         };
