@@ -26,7 +26,8 @@
 //!     "agreement": "no_signature" | "agrees" | "near_tie" | "overruled"
 //!                                   // near_tie: the signature kept; overruled: "key" is the estimate
 //!   },
-//!   "sections_source": "marked" | "inferred",   // from the file's markers, or from the music
+//!   "sections_source": "marked" | "inferred" | "none",   // from the file's markers, from the
+//!                               // music, or none (no markers and too long to infer: one Other)
 //!   "warnings": [string],       // damage the file was read despite ("track 2 ends early at byte 300; 13 bars read")
 //!   "sections": [{
 //!     "kind": "Intro" | "Verse" | "PreChorus" | "Chorus" | "Bridge" | "Outro" | "Other",
@@ -285,6 +286,7 @@ impl SheetView {
                 match self.sections_source {
                     SectionSource::Marked => "from markers",
                     SectionSource::Inferred => "inferred from the music",
+                    SectionSource::None => "not found (no markers; too long to infer)",
                 }
             ));
         }

@@ -267,22 +267,26 @@ pub enum SectionSource {
     Marked,
     /// The file has none: the sections were inferred from the music ([`form`]).
     Inferred,
+    /// The file has none and is too long to infer them ([`form::MAX_UNITS`]): one `Other`.
+    None,
 }
 
-/// Section starts inferred from the music, one per phrase (see [`form`]).
-fn inferred_plan(bars: &[Bar]) -> Vec<SectionStart> {
+/// Section starts inferred from the music, one per phrase (see [`form`]); one `Other` section
+/// when none can be inferred.
+fn inferred_plan(bars: &[Bar]) -> (Vec<SectionStart>, SectionSource) {
     let phrases = form::infer_phrases(bars);
     if phrases.is_empty() {
-        return sections::section_plan(Vec::new());
+        return (sections::section_plan(Vec::new()), SectionSource::None);
     }
-    phrases
+    let plan = phrases
         .into_iter()
         .map(|p| SectionStart {
             bar: p.start,
             kind: p.kind,
             label: format!("{} {}", p.kind.name(), p.class),
         })
-        .collect()
+        .collect();
+    (plan, SectionSource::Inferred)
 }
 
 /// A file's music on the lead sheet's grid, before it becomes a lead sheet: the melody line and
@@ -373,7 +377,7 @@ fn import_raw(raw: &RawMidi, fallback_title: &str) -> Result<Imported, MidiError
     let mut bars = fill_bars(&prepared.bars, prepared.chords.clone(), &prepared.melody);
     let marked = section_starts(raw, &prepared.bars, &sheet_tick);
     let (plan, section_source) = if marked.is_empty() {
-        (inferred_plan(&bars), SectionSource::Inferred)
+        inferred_plan(&bars)
     } else {
         (sections::section_plan(marked), SectionSource::Marked)
     };

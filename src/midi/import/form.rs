@@ -142,15 +142,24 @@ fn bar_similarity(a: &BarPrint, b: &BarPrint) -> f64 {
     }
 }
 
+/// The most phrase units inferred over (a ten-minute song at 120 BPM has 300 bars of 4/4):
+/// comparing every unit with every other grows with the square of the length, so longer songs
+/// get no inferred sections.
+pub const MAX_UNITS: usize = 1000;
+
 /// The fewest beats a phrase unit holds: shorter bars (2/4, 6/8) are paired.
 pub const MIN_UNIT_BEATS: u32 = 3;
 
-/// Infers the phrases of a song and names them (see the module rules). Empty for no bars.
+/// Infers the phrases of a song and names them (see the module rules). Empty for no bars, and
+/// for songs of more than [`MAX_UNITS`] units.
 ///
 /// Phrases are counted in units of at least [`MIN_UNIT_BEATS`] beats: in a song written in
 /// short bars (POP909's MIDI files are in 2/4) two bars make one unit, paired from the first
 /// bar or from the second, whichever phrases the song better.
 pub fn infer_phrases(bars: &[Bar]) -> Vec<InferredPhrase> {
+    if bars.len() > 2 * MAX_UNITS {
+        return Vec::new();
+    }
     let short = bars
         .iter()
         .filter(|b| b.meter.beats_per_bar() < MIN_UNIT_BEATS)
@@ -215,7 +224,7 @@ fn join_bars(bars: &[Bar]) -> Bar {
 /// [`infer_phrases`] on bars taken as they are: the segmentation's score and the phrases.
 fn infer_on_units(bars: &[Bar]) -> (f64, Vec<InferredPhrase>) {
     let n = bars.len();
-    if n == 0 {
+    if n == 0 || n > MAX_UNITS {
         return (0.0, Vec::new());
     }
     let mut carried = None;
@@ -603,7 +612,9 @@ mod tests {
     }
 
     #[test]
-    fn no_bars_no_phrases() {
+    fn no_bars_no_phrases_and_very_long_songs_are_not_inferred() {
         assert!(infer_phrases(&[]).is_empty());
+        let long: Vec<Bar> = (0..MAX_UNITS + 1).map(|_| bar("C", &[60])).collect();
+        assert!(infer_phrases(&long).is_empty());
     }
 }

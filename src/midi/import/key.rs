@@ -295,10 +295,22 @@ fn span(material: &KeyMaterial, range: std::ops::Range<usize>) -> (u32, u32) {
 fn profile(material: &KeyMaterial, range: std::ops::Range<usize>) -> [f64; 12] {
     let (from, to) = span(material, range);
     let mut profile = [0.0; 12];
-    for note in material.harmony.iter().chain(material.melody) {
+    let harmony = around(material.harmony, from, to);
+    for note in harmony.iter().chain(around(material.melody, from, to)) {
         profile[(note.pitch % 12) as usize] += overlap(note, from, to) as f64;
     }
     profile
+}
+
+/// How far back (grid ticks, 16 whole notes) a note may have started and still be counted as
+/// sounding into a stretch: it keeps each stretch's work to its own notes in long songs.
+const LOOKBACK: u32 = 16 * 48;
+
+/// The notes (sorted by start) that may sound within `from..to`.
+fn around(notes: &[GridNote], from: u32, to: u32) -> &[GridNote] {
+    let first = notes.partition_point(|n| n.start < from.saturating_sub(LOOKBACK));
+    let last = notes.partition_point(|n| n.start < to);
+    &notes[first..last.max(first)]
 }
 
 fn overlap(note: &GridNote, from: u32, to: u32) -> u32 {
@@ -335,7 +347,7 @@ impl ModeEvidence {
         let share = |notes: &[GridNote]| -> f64 {
             let mut on = [0.0; 2];
             let mut total = 0.0;
-            for note in notes {
+            for note in around(notes, from, to) {
                 let ticks = overlap(note, from, to) as f64;
                 total += ticks;
                 let pc = note.pitch % 12;
@@ -436,9 +448,10 @@ fn phrase_end_share(
 ) -> f64 {
     const HALF_NOTE: u32 = 24;
     let (mut ends, mut major, mut minor) = (0.0, 0.0, 0.0);
-    for (index, note) in melody.iter().enumerate() {
-        if note.start < from || note.start >= to {
-            continue;
+    let first = melody.partition_point(|n| n.start < from);
+    for (index, note) in melody.iter().enumerate().skip(first) {
+        if note.start >= to {
+            break;
         }
         let gap = melody
             .get(index + 1)
@@ -463,6 +476,7 @@ fn phrase_end_share(
 /// harmony note has that class. `harmony` is sorted by start.
 fn bass_counts(harmony: &[GridNote], from: u32, to: u32) -> [f64; 12] {
     const FRAME: u32 = 6;
+    let harmony = around(harmony, from, to);
     let mut counts = [0.0; 12];
     let mut next = 0;
     let mut sounding: Vec<GridNote> = Vec::new();
