@@ -62,13 +62,12 @@ pub fn split_long_meter(meter: Meter) -> Meter {
     if ticks <= LONGEST_BAR {
         return meter;
     }
-    if meter.is_compound() {
-        if let Some(n) = [12u8, 9, 6]
+    if meter.is_compound()
+        && let Some(n) = [12u8, 9, 6]
             .into_iter()
             .find(|&n| meter.numerator.is_multiple_of(n))
-        {
-            return Meter::new(n, meter.denominator).unwrap_or(meter);
-        }
+    {
+        return Meter::new(n, meter.denominator).unwrap_or(meter);
     }
     let quarter = Meter::FOUR_FOUR.unit_ticks();
     for part in [Meter::FOUR_FOUR.bar_ticks(), 3 * quarter] {

@@ -230,9 +230,9 @@ fn infer_on_units(bars: &[Bar]) -> (f64, Vec<InferredPhrase>) {
     let mut carried = None;
     let prints: Vec<BarPrint> = bars.iter().map(|b| print_bar(b, &mut carried)).collect();
     let mut similar = vec![vec![0.0f64; n]; n];
-    for i in 0..n {
-        for j in i..n {
-            let s = bar_similarity(&prints[i], &prints[j]);
+    for (i, a) in prints.iter().enumerate() {
+        for (j, b) in prints.iter().enumerate().skip(i) {
+            let s = bar_similarity(a, b);
             similar[i][j] = s;
             similar[j][i] = s;
         }

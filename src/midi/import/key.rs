@@ -131,10 +131,10 @@ pub fn dominant_stretch(material: &KeyMaterial) -> std::ops::Range<usize> {
             .unwrap_or(0);
         let mut from = [0usize; 12];
         let mut next = [0.0; 12];
-        for scale in 0..12 {
+        for (scale, (next, from)) in next.iter_mut().zip(from.iter_mut()).enumerate() {
             let stay = total[scale];
             let change = total[best_before] - CHANGE_COST;
-            (next[scale], from[scale]) = if stay >= change {
+            (*next, *from) = if stay >= change {
                 (stay + score[scale], scale)
             } else {
                 (change + score[scale], best_before)
@@ -249,12 +249,13 @@ fn estimate_in(material: &KeyMaterial, range: std::ops::Range<usize>, scales: &[
     if profile(material, range.clone()).iter().sum::<f64>() <= 0.0 {
         return Key::major(PitchClass::new(0));
     }
-    let mut best = 0;
-    for index in 1..12 {
+    let best = (1..12).fold(0, |best, index| {
         if scales[index] > scales[best] {
-            best = index;
+            index
+        } else {
+            best
         }
-    }
+    });
     let major_tonic = PitchClass::new(best as i32);
     if ModeEvidence::of(material, range, major_tonic).vote() >= 0.0 {
         Key::major(major_tonic)
