@@ -29,11 +29,22 @@ fn json_describes_a_jig_with_its_pickup_chords_and_melody() {
     assert_eq!(json["tempo_bpm"], 120.0);
     assert_eq!(json["ticks_per_quarter"], 12);
     assert_eq!(json["pickup_ticks"], 6);
+    // The tune has no markers: its sections are inferred, a verse first.
+    assert_eq!(json["sections_source"], "inferred");
     let sections = json["sections"].as_array().unwrap();
-    assert_eq!(sections.len(), 1);
-    assert_eq!(sections[0]["kind"], "Other");
+    assert!(sections.len() > 1);
+    assert_eq!(sections[0]["kind"], "Verse");
+    let all_bars: usize = sections
+        .iter()
+        .map(|s| s["bars"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(all_bars as u64, json["bar_count"].as_u64().unwrap());
     let bars = sections[0]["bars"].as_array().unwrap();
-    assert_eq!(bars.len() as u64, json["bar_count"].as_u64().unwrap());
+    // The melody is the first track's, chosen by the music; the key signature is kept.
+    assert_eq!(json["melody_track"]["track"], 0);
+    assert_eq!(json["melody_track"]["by_name"], false);
+    assert_eq!(json["key_evidence"]["signature"], "A");
+    assert!(json["warnings"].as_array().unwrap().is_empty());
     assert_eq!(bars[0]["number"], 0);
     assert_eq!(bars[0]["melody"][0]["name"], "F#5");
     assert_eq!(bars[1]["number"], 1);
@@ -50,7 +61,9 @@ fn text_lists_sections_and_bars() {
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(text.starts_with("001\nmeter 2/4"), "{text}");
-    assert!(text.contains("[Other] \"Other\" bars 1–"));
+    assert!(text.contains("[Intro] \"Intro i\" bars 1–"), "{text}");
+    assert!(text.contains("[Chorus] \"Chorus B\""), "{text}");
+    assert!(text.contains("melody from track 2 (\"MELODY\", channel 1); sections inferred"));
     assert!(text.lines().count() > 100);
 }
 

@@ -14,10 +14,26 @@
 //!   "ticks_per_quarter": 12,
 //!   "bar_count": integer,
 //!   "pickup_ticks": integer | null,   // length of a leading pickup bar, null without one
+//!   "melody_track": {           // where the melody came from; null when the file has none
+//!     "track": integer,         // the track's index in the file, 0 = the first
+//!     "channel": integer,       // MIDI channel, 0-based
+//!     "name": string,           // the track's name, "" without one
+//!     "by_name": bool           // true: its name said melody/vocal/lead…; false: chosen by the music
+//!   } | null,
+//!   "key_evidence": {
+//!     "signature": string | null,   // the file's first key signature, null without one
+//!     "estimate": string,           // the key the notes give
+//!     "agreement": "no_signature" | "agrees" | "near_tie" | "overruled"
+//!                                   // near_tie: the signature kept; overruled: "key" is the estimate
+//!   },
+//!   "sections_source": "marked" | "inferred" | "none",   // from the file's markers, from the
+//!                               // music, or none (no markers and too long to infer: one Other)
+//!   "warnings": [string],       // damage the file was read despite ("track 2 ends early at byte 300; 13 bars read")
 //!   "sections": [{
 //!     "kind": "Intro" | "Verse" | "PreChorus" | "Chorus" | "Bridge" | "Outro" | "Other",
 //!     "label": string,          // the marker text it was named with, or the kind's name
 //!     "first_bar": integer,     // bar number of its first bar
+//!     "key": string,            // the song's key, or the key this section has moved to
 //!     "bars": [{
 //!       "number": integer,      // a pickup is bar 0, the first full bar is bar 1
 //!       "start": integer,       // from the song's start
@@ -37,7 +53,9 @@ use std::path::PathBuf;
 use anyhow::Context;
 use serde::Serialize;
 
-use crate::midi::import::import_file;
+use crate::midi::import::key::KeyAgreement;
+use crate::midi::import::melody::MelodyTrack;
+use crate::midi::import::{ImportReport, SectionSource, import_file};
 use crate::music::{LeadSheet, TICKS_PER_QUARTER};
 
 /// Print the lead sheet read from a MIDI file.
@@ -52,7 +70,10 @@ pub struct InspectArgs {
 
 pub fn run(args: InspectArgs) -> anyhow::Result<()> {
     let imported = import_file(&args.file)?;
-    let view = SheetView::of(&imported.sheet);
+    for warning in &imported.report.warnings {
+        eprintln!("warning: {} is damaged: {warning}", args.file.display());
+    }
+    let view = SheetView::of(&imported.sheet).with_report(&imported.report);
     if args.json {
         let text = serde_json::to_string_pretty(&view).context("writing the lead sheet as JSON")?;
         println!("{text}");
@@ -72,7 +93,19 @@ pub struct SheetView {
     pub ticks_per_quarter: u32,
     pub bar_count: usize,
     pub pickup_ticks: Option<u32>,
+    pub melody_track: Option<MelodyTrack>,
+    pub key_evidence: KeyEvidenceView,
+    pub sections_source: SectionSource,
+    pub warnings: Vec<String>,
     pub sections: Vec<SectionView>,
+}
+
+/// What the key was decided from, as `--json` shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KeyEvidenceView {
+    pub signature: Option<String>,
+    pub estimate: String,
+    pub agreement: KeyAgreement,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -80,6 +113,7 @@ pub struct SectionView {
     pub kind: crate::music::SectionKind,
     pub label: String,
     pub first_bar: usize,
+    pub key: String,
     pub bars: Vec<BarView>,
 }
 
@@ -159,6 +193,7 @@ impl SheetView {
                     kind: section.kind,
                     label: section.label.clone(),
                     first_bar,
+                    key: sheet.key.to_string(),
                     bars,
                 }
             })
@@ -175,7 +210,43 @@ impl SheetView {
                 .next()
                 .filter(|b| b.is_pickup())
                 .map(|b| b.length),
+            melody_track: None,
+            key_evidence: KeyEvidenceView {
+                signature: None,
+                estimate: sheet.key.to_string(),
+                agreement: KeyAgreement::NoSignature,
+            },
+            sections_source: SectionSource::Marked,
+            warnings: Vec::new(),
             sections,
+        }
+    }
+
+    /// The view with what the importer reported: the melody's track, the key's evidence, the
+    /// sections' source and any damage.
+    pub fn with_report(self, report: &ImportReport) -> Self {
+        SheetView {
+            melody_track: report.melody_track.clone(),
+            key_evidence: KeyEvidenceView {
+                signature: report.key.signature.map(|k| k.to_string()),
+                estimate: report.key.estimate.to_string(),
+                agreement: report.key.agreement,
+            },
+            sections_source: report.sections,
+            warnings: report.warnings.clone(),
+            sections: self
+                .sections
+                .into_iter()
+                .enumerate()
+                .map(|(index, section)| SectionView {
+                    key: report
+                        .section_keys
+                        .get(index)
+                        .map_or(section.key.clone(), |k| k.to_string()),
+                    ..section
+                })
+                .collect(),
+            ..self
         }
     }
 
@@ -185,8 +256,39 @@ impl SheetView {
             "{}\nmeter {} · tempo {:.1} BPM · key {} · {} bars",
             self.title, self.meter, self.tempo_bpm, self.key, self.bar_count
         );
+        let evidence = &self.key_evidence;
+        let key_note = match (evidence.agreement, &evidence.signature) {
+            (KeyAgreement::Overruled, Some(signature)) => {
+                format!(" (the signature says {signature}; the notes overrule it)")
+            }
+            (KeyAgreement::NearTie, Some(_)) => {
+                format!(
+                    " (from the signature; the notes lean to {})",
+                    evidence.estimate
+                )
+            }
+            _ => String::new(),
+        };
+        out.push_str(&key_note);
         if let Some(pickup) = self.pickup_ticks {
             out.push_str(&format!(" (pickup of {pickup} ticks)"));
+        }
+        if let Some(track) = &self.melody_track {
+            let name = if track.name.is_empty() {
+                "no name".to_string()
+            } else {
+                format!("\"{}\"", track.name)
+            };
+            out.push_str(&format!(
+                "\nmelody from track {} ({name}, channel {}); sections {}",
+                track.track + 1,
+                track.channel + 1,
+                match self.sections_source {
+                    SectionSource::Marked => "from markers",
+                    SectionSource::Inferred => "inferred from the music",
+                    SectionSource::None => "not found (no markers; too long to infer)",
+                }
+            ));
         }
         out.push_str(&format!(
             "\npositions in ticks, {} per quarter; chords as SYMBOL@position\n",
@@ -195,11 +297,16 @@ impl SheetView {
         for section in &self.sections {
             let last = section.first_bar + section.bars.len().saturating_sub(1);
             out.push_str(&format!(
-                "\n[{}] \"{}\" bars {}–{}\n",
+                "\n[{}] \"{}\" bars {}–{}{}\n",
                 section.kind.name(),
                 section.label,
                 section.first_bar,
-                last
+                last,
+                if section.key == self.key {
+                    String::new()
+                } else {
+                    format!(" (in {})", section.key)
+                }
             ));
             for bar in &section.bars {
                 let chords: Vec<String> = bar

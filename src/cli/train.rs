@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::datasets::{SongReader, read_songs};
+use crate::datasets::{SongReader, read_songs_with};
 use crate::model::train::{TrainConfig, TrainEvent, train};
 
 /// Recipes for known datasets.
@@ -79,6 +79,9 @@ pub struct TrainArgs {
     /// instead of the normalized key. Such a model is not for generating.
     #[arg(long, hide = true)]
     pub all_keys: bool,
+    /// Skip damaged MIDI files (a track cut short …) instead of training on what they hold.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 fn config_from(args: &TrainArgs) -> TrainConfig {
@@ -222,9 +225,13 @@ impl Printer {
 
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let reader = args.preset.map_or(SongReader::Midi, Preset::reader);
-    let (songs, skipped) = read_songs(&args.songs, reader)?;
+    let (songs, skipped, warnings) = read_songs_with(&args.songs, reader, args.strict)
+        .with_context(|| format!("reading the songs in {}", args.songs.display()))?;
     for (name, why) in &skipped {
         eprintln!("skipped {name}: {why}");
+    }
+    for (name, what) in &warnings {
+        eprintln!("warning: {name} is damaged: {what} (--strict skips such files)");
     }
     eprintln!("read {} songs from {}", songs.len(), args.songs.display());
     let config = config_from(&args);

@@ -2,13 +2,15 @@
 //! annotated collection that is not plain MIDI (POP909's text files, through [`pop909`]) into
 //! [`crate::music::LeadSheet`]s with named sections, each named by its path in the folder.
 
-pub mod phrases;
 pub mod pop909;
+
+/// The phrase-label rule, which unmarked MIDI imports share: it lives in `music`.
+pub use crate::music::phrases;
 
 use std::path::{Path, PathBuf};
 
 use crate::midi::MidiError;
-use crate::midi::import::import_folder;
+use crate::midi::import::{FolderOptions, import_folder_with};
 use crate::music::{LeadSheet, MusicError};
 
 /// Songs named by their path relative to the folder they were read from.
@@ -37,27 +39,45 @@ impl SongReader {
     }
 }
 
-/// The songs of a folder, named by their path relative to it, and the files that were skipped.
+/// Damaged files read anyway, named the same way, with what was lost.
+pub type Warnings = Vec<(String, String)>;
+
+/// The songs of a folder, named by their path relative to it, and the files that were skipped
+/// (damaged files are read with what they hold; see [`read_songs_with`]).
 pub fn read_songs(folder: &Path, reader: SongReader) -> Result<(NamedSongs, Skipped), MidiError> {
+    read_songs_with(folder, reader, false).map(|(songs, skipped, _)| (songs, skipped))
+}
+
+/// [`read_songs`], also returning the damaged files read anyway with what was lost; with
+/// `strict` such files are skipped instead.
+pub fn read_songs_with(
+    folder: &Path,
+    reader: SongReader,
+    strict: bool,
+) -> Result<(NamedSongs, Skipped, Warnings), MidiError> {
     let name = |p: &Path| {
         p.strip_prefix(folder)
             .unwrap_or(p)
             .to_string_lossy()
             .into_owned()
     };
-    let (songs, skipped) = match reader {
-        SongReader::Pop909 => pop909::load_folder(folder),
-        SongReader::Midi => {
-            let imported = import_folder(folder)?;
-            (imported.songs, imported.skipped)
+    let (songs, skipped, warnings) = match reader {
+        SongReader::Pop909 => {
+            let (songs, skipped) = pop909::load_folder(folder);
+            (songs, skipped, Vec::new())
         }
+        SongReader::Midi => {
+            let imported = import_folder_with(folder, FolderOptions { strict })?;
+            (imported.songs, imported.skipped, imported.warnings)
+        }
+    };
+    let named = |list: Vec<(PathBuf, String)>| -> Vec<(String, String)> {
+        list.into_iter().map(|(p, why)| (name(&p), why)).collect()
     };
     Ok((
         songs.into_iter().map(|(p, s)| (name(&p), s)).collect(),
-        skipped
-            .into_iter()
-            .map(|(p, why)| (name(&p), why))
-            .collect(),
+        named(skipped),
+        named(warnings),
     ))
 }
 

@@ -21,7 +21,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::DatasetError;
-use super::phrases::{self, Phrase, PitchTally, SectionRoles};
+use crate::music::phrases::{self, Phrase, PitchTally, SectionRoles};
 use crate::music::{
     Bar, ChordChange, ChordQuality, ChordSymbol, Idea, Key, LeadSheet, Meter, MusicError, Note,
     Pitch, PitchClass, Section, SectionKind, TICKS_PER_QUARTER, Tempo,

@@ -11,6 +11,8 @@
 //! The title is the first track's name, else the name given by the caller (the file stem).
 
 mod bars;
+pub mod form;
+pub mod key;
 pub mod melody;
 pub mod sections;
 mod timeline;
@@ -19,14 +21,15 @@ use std::path::{Path, PathBuf};
 
 pub use timeline::{TickScale, Timeline};
 
-use self::melody::{Part, Split, split_melody};
+use self::key::{KeyEvidence, KeyMaterial};
+use self::melody::{MelodyTrack, Part, Split, split_melody};
 use self::sections::{SectionStart, TextMeaning};
 use super::MidiError;
 use super::chords::recognize_chords;
 use super::grid::{BarSpan, GridNote};
-use super::read::{RawMidi, read_midi};
+use super::read::{RawMidi, damage, read_midi};
 use crate::music::{
-    Bar, ChordChange, ChordSymbol, Key, LeadSheet, Note, Pitch, PitchClass, Section, Tempo,
+    Bar, ChordChange, ChordSymbol, Key, LeadSheet, Meter, Note, Pitch, Section, Tempo,
 };
 
 /// Files larger than this are refused before reading (no real song comes near it).
@@ -37,12 +40,42 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 pub struct Imported {
     pub sheet: LeadSheet,
     pub timeline: Timeline,
+    /// What the importer decided on the way, and what it could not read.
+    pub report: ImportReport,
+}
+
+/// How a song was read: the melody's source, the key's evidence, the sections' origin and any
+/// damage found in the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportReport {
+    /// The track (and channel) the melody was taken from.
+    pub melody_track: Option<MelodyTrack>,
+    pub key: KeyEvidence,
+    /// Whether the sections come from the file's markers or were inferred from the music.
+    pub sections: SectionSource,
+    /// The key of each section of the sheet, in order: the song's key, or the key a section
+    /// has moved to ([`key::section_keys`]).
+    pub section_keys: Vec<Key>,
+    /// Damage the file was read despite ("track 2 ends early at byte 300; 13 bars read").
+    pub warnings: Vec<String>,
 }
 
 /// Imports a MIDI file given as bytes. `title` names the song when its first track has no name.
+///
+/// A damaged file that can still be read (a track cut short, say) imports with what it holds
+/// and a warning in [`ImportReport::warnings`] saying what was lost.
 pub fn import_bytes(bytes: &[u8], title: &str) -> Result<Imported, MidiError> {
     let raw = read_midi(bytes)?;
-    import_raw(&raw, title)
+    let mut imported = import_raw(&raw, title)?;
+    let found = damage(bytes);
+    if !found.is_empty() {
+        imported.report.warnings.push(format!(
+            "{}; {} bars read",
+            found.join("; "),
+            imported.sheet.bar_count()
+        ));
+    }
+    Ok(imported)
 }
 
 /// Imports a MIDI file; every error names the file.
@@ -83,19 +116,48 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, MidiError> {
 pub struct FolderImport {
     pub songs: Vec<(PathBuf, LeadSheet)>,
     pub skipped: Vec<(PathBuf, String)>,
+    /// Damaged files imported anyway, with what was lost (see [`ImportReport::warnings`]).
+    pub warnings: Vec<(PathBuf, String)>,
+}
+
+/// How a folder is imported.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FolderOptions {
+    /// Skip damaged files (those with warnings) instead of importing what they hold.
+    pub strict: bool,
 }
 
 /// Imports every `*.mid` / `*.midi` file (any case) under `dir`, recursively, in sorted path
 /// order. A file that fails is skipped with its reason and the rest goes on; folders that cannot
 /// be read are skipped the same way. Symbolic links to folders are not followed (no loops).
-/// A missing or unreadable `dir` is an error. Files are imported on every core.
+/// A missing or unreadable `dir` is an error. Files are imported on every core. Damaged files
+/// are imported with a warning.
 pub fn import_folder(dir: &Path) -> Result<FolderImport, MidiError> {
+    import_folder_with(dir, FolderOptions::default())
+}
+
+/// [`import_folder`] with options: with `strict`, a damaged file is skipped, its reason the
+/// damage.
+pub fn import_folder_with(dir: &Path, options: FolderOptions) -> Result<FolderImport, MidiError> {
     let mut result = FolderImport::default();
     let files = midi_files_under(dir, &mut result.skipped)?;
     let outcomes = import_in_parallel(&files);
     for (path, outcome) in files.into_iter().zip(outcomes) {
         match outcome {
-            Ok(sheet) => result.songs.push((path, sheet)),
+            Ok(imported) if imported.report.warnings.is_empty() => {
+                result.songs.push((path, imported.sheet));
+            }
+            Ok(imported) => {
+                let what = imported.report.warnings.join("; ");
+                if options.strict {
+                    result
+                        .skipped
+                        .push((path, format!("damaged ({what}); skipped as --strict asks")));
+                } else {
+                    result.warnings.push((path.clone(), what));
+                    result.songs.push((path, imported.sheet));
+                }
+            }
             Err(error) => result.skipped.push((path, reason(error))),
         }
     }
@@ -120,11 +182,9 @@ pub(crate) fn midi_files_under(
 }
 
 /// Imports files on every core (the order of the results is the order of `files`).
-fn import_in_parallel(files: &[PathBuf]) -> Vec<Result<LeadSheet, MidiError>> {
+fn import_in_parallel(files: &[PathBuf]) -> Vec<Result<Imported, MidiError>> {
     use rayon::prelude::*;
-    files
-        .par_iter()
-        .map(|path| import_file(path).map(|imported| imported.sheet))
+    files.par_iter().map(|path| import_file(path))
         .collect()
 }
 
@@ -169,10 +229,57 @@ fn collect_midi_files(
     }
 }
 
-/// Everything after parsing: the musical judgement.
-fn import_raw(raw: &RawMidi, fallback_title: &str) -> Result<Imported, MidiError> {
+/// Where a song's sections came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SectionSource {
+    /// Marker (or section-name text) events in the file.
+    Marked,
+    /// The file has none: the sections were inferred from the music ([`form`]).
+    Inferred,
+    /// The file has none and is too long to infer them ([`form::MAX_UNITS`]): one `Other`.
+    None,
+}
+
+/// Section starts inferred from the music, one per phrase (see [`form`]); one `Other` section
+/// when none can be inferred.
+fn inferred_plan(bars: &[Bar]) -> (Vec<SectionStart>, SectionSource) {
+    let phrases = form::infer_phrases(bars);
+    if phrases.is_empty() {
+        return (sections::section_plan(Vec::new()), SectionSource::None);
+    }
+    let plan = phrases
+        .into_iter()
+        .map(|p| SectionStart {
+            bar: p.start,
+            kind: p.kind,
+            label: format!("{} {}", p.kind.name(), p.class),
+        })
+        .collect();
+    (plan, SectionSource::Inferred)
+}
+
+/// A file's music on the lead sheet's grid, before it becomes a lead sheet: the melody line and
+/// the harmony (sheet ticks), the bars, the chords of every bar and which part the melody came
+/// from. [`import_bytes`] builds the sheet from it; tests and measurements use it directly.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub melody: Vec<GridNote>,
+    pub harmony: Vec<GridNote>,
+    pub bars: Vec<BarSpan>,
+    /// Whether the first bar is a pickup.
+    pub pickup: bool,
+    /// The file grid tick where the sheet starts.
+    pub shift: u64,
+    /// The chords of every bar (positions from the bar start).
+    pub chords: Vec<Vec<ChordChange>>,
+    pub melody_track: Option<MelodyTrack>,
+}
+
+/// Puts a file's notes on the grid, splits melody from harmony, lays out the bars and finds the
+/// chords (see the module steps).
+pub fn prepare(raw: &RawMidi) -> Result<Prepared, MidiError> {
     let scale = TickScale::new(raw.ticks_per_quarter);
-    let tempo = first_tempo(raw)?;
     let parts = grid_parts(raw, scale);
     let Some(song_end) = parts
         .iter()
@@ -184,13 +291,13 @@ fn import_raw(raw: &RawMidi, fallback_title: &str) -> Result<Imported, MidiError
             "the file has no notes (drum notes on channel 10 are left out)".into(),
         ));
     };
-    let meters: Vec<_> = raw
-        .meters
-        .iter()
-        .map(|m| (scale.grid(m.tick), m.value))
-        .collect();
+    let meters = implied_meters(raw, scale, &parts);
     let file_bars = bars::lay_out_bars(&meters, song_end as u64)?;
-    let Split { melody, harmony } = split_melody(parts);
+    let Split {
+        melody,
+        harmony,
+        chosen,
+    } = split_melody(parts);
     let frame = bars::frame(&file_bars, &melody, &harmony);
     let shift = frame.shift;
     let to_sheet = |notes: Vec<GridNote>| -> Vec<GridNote> {
@@ -207,11 +314,49 @@ fn import_raw(raw: &RawMidi, fallback_title: &str) -> Result<Imported, MidiError
     let melody = to_sheet(melody);
     let harmony = to_sheet(harmony);
     let sheet_tick = |tick: u64| scale.grid(tick) as i64 - shift as i64;
-
     let chords = bar_chords(raw, &frame, &melody, &harmony, &sheet_tick);
-    let mut bars = fill_bars(&frame.bars, chords, &melody);
-    let plan = section_starts(raw, &frame.bars, &sheet_tick);
-    let key = song_key(raw, &melody, &harmony);
+    Ok(Prepared {
+        melody,
+        harmony,
+        bars: frame.bars,
+        pickup: frame.pickup,
+        shift,
+        chords,
+        melody_track: chosen,
+    })
+}
+
+/// Everything after parsing: the musical judgement.
+fn import_raw(raw: &RawMidi, fallback_title: &str) -> Result<Imported, MidiError> {
+    let scale = TickScale::new(raw.ticks_per_quarter);
+    let tempo = first_tempo(raw)?;
+    let prepared = prepare(raw)?;
+    let shift = prepared.shift;
+    let sheet_tick = |tick: u64| scale.grid(tick) as i64 - shift as i64;
+    let material = KeyMaterial {
+        melody: &prepared.melody,
+        harmony: &prepared.harmony,
+        bars: &prepared.bars,
+        chords: &prepared.chords,
+    };
+    let signature = raw
+        .key_signatures
+        .first()
+        .map(|s| Key::from_signature(s.value.0, s.value.1));
+    let key = key::find_key(&material, signature);
+    let mut bars = fill_bars(&prepared.bars, prepared.chords.clone(), &prepared.melody);
+    let marked = section_starts(raw, &prepared.bars, &sheet_tick);
+    let (plan, section_source) = if marked.is_empty() {
+        inferred_plan(&bars)
+    } else {
+        (sections::section_plan(marked), SectionSource::Marked)
+    };
+    let starts: Vec<usize> = plan
+        .iter()
+        .map(|s| s.bar)
+        .filter(|&bar| bar < bars.len())
+        .collect();
+    let section_keys = key::section_keys(&material, &starts, key.key);
     let title = raw
         .tracks
         .first()
@@ -221,13 +366,48 @@ fn import_raw(raw: &RawMidi, fallback_title: &str) -> Result<Imported, MidiError
         .to_string();
     let sheet = LeadSheet {
         title,
-        key,
+        key: key.key,
         tempo,
         sections: cut_sections(&mut bars, plan),
     };
     sheet.validate()?;
     let timeline = Timeline::new(scale, &tempo_map(raw), shift);
-    Ok(Imported { sheet, timeline })
+    let report = ImportReport {
+        melody_track: prepared.melody_track,
+        key,
+        sections: section_source,
+        section_keys,
+        warnings: Vec::new(),
+    };
+    Ok(Imported {
+        sheet,
+        timeline,
+        report,
+    })
+}
+
+/// The meter map on the grid, each one-beat signature (`1/4`) replaced by the meter its span's
+/// note onsets imply ([`bars::implied_meter`]).
+fn implied_meters(raw: &RawMidi, scale: TickScale, parts: &[Part]) -> Vec<(u64, Meter)> {
+    let ticks: Vec<u64> = raw.meters.iter().map(|m| scale.grid(m.tick)).collect();
+    raw.meters
+        .iter()
+        .zip(&ticks)
+        .enumerate()
+        .map(|(index, (meter, &from))| {
+            if meter.value.numerator != 1 {
+                return (from, meter.value);
+            }
+            let until = ticks.get(index + 1).copied().unwrap_or(u64::MAX);
+            let onsets: Vec<(u64, f64)> = parts
+                .iter()
+                .flat_map(|p| &p.notes)
+                .filter(|n| (from..until).contains(&(n.start as u64)))
+                .map(|n| (n.start as u64 - from, (n.end - n.start) as f64))
+                .collect();
+            (from, bars::implied_meter(meter.value, &onsets))
+        })
+        .collect()
 }
 
 /// The first tempo event's tempo (120 BPM without one); an absurd one is an error.
@@ -255,7 +435,7 @@ fn tempo_map(raw: &RawMidi) -> Vec<(u64, Tempo)> {
 /// Each track's notes per channel, on the grid (at least one tick long).
 fn grid_parts(raw: &RawMidi, scale: TickScale) -> Vec<Part> {
     let mut parts = Vec::new();
-    for track in &raw.tracks {
+    for (track_index, track) in raw.tracks.iter().enumerate() {
         let mut channels: Vec<u8> = track.notes.iter().map(|n| n.channel).collect();
         channels.sort_unstable();
         channels.dedup();
@@ -277,6 +457,8 @@ fn grid_parts(raw: &RawMidi, scale: TickScale) -> Vec<Part> {
                 .collect();
             notes.sort_unstable_by_key(|n| (n.start, n.pitch, n.end, n.velocity));
             parts.push(Part {
+                track: track_index,
+                channel,
                 track_name: track.name.clone(),
                 notes,
             });
@@ -356,7 +538,8 @@ fn fill_bars(spans: &[BarSpan], chords: Vec<Vec<ChordChange>>, melody: &[GridNot
     bars
 }
 
-/// Section starts from Marker events and from Text events that name a section.
+/// Section starts from Marker events and from Text events that name a section, in event order
+/// (none when the file has no such events).
 fn section_starts(
     raw: &RawMidi,
     spans: &[BarSpan],
@@ -380,7 +563,7 @@ fn section_starts(
         }
     }
     events.sort_by_key(|(tick, _)| *tick);
-    sections::section_plan(events.into_iter().map(|(_, s)| s).collect())
+    events.into_iter().map(|(_, s)| s).collect()
 }
 
 /// Splits bars into the planned sections (`plan` starts at bar 0, one start per bar, sorted).
@@ -404,18 +587,4 @@ fn cut_sections(bars: &mut Vec<Bar>, plan: Vec<SectionStart>) -> Vec<Section> {
         });
     }
     sections
-}
-
-/// The first key signature, else the key that best fits the notes (duration-weighted).
-fn song_key(raw: &RawMidi, melody: &[GridNote], harmony: &[GridNote]) -> Key {
-    if let Some(signature) = raw.key_signatures.first() {
-        let (sharps, minor) = signature.value;
-        return Key::from_signature(sharps, minor);
-    }
-    let mut weights = [0.0; 12];
-    for note in melody.iter().chain(harmony) {
-        weights[(note.pitch % 12) as usize] += (note.end - note.start) as f64;
-    }
-    // Without any weight (impossible once notes exist) C major is as good as any.
-    Key::estimate(&weights).unwrap_or(Key::major(PitchClass::new(0)))
 }

@@ -114,6 +114,68 @@ fn refuse_frame_rate_midly_cannot_read(bytes: &[u8]) -> Result<(), MidiError> {
     Ok(())
 }
 
+/// Damage in a file that can still be read: tracks cut short, missing tracks, tracks without
+/// their end marker. One sentence per finding, positions as byte offsets into `bytes`
+/// ("track 2 ends early at byte 300"). Empty for a sound file. The reader itself is lenient
+/// (it keeps what a damaged track holds up to the damage); this says what was lost.
+pub fn damage(bytes: &[u8]) -> Vec<String> {
+    let mut found = Vec::new();
+    let Some(header) = bytes.windows(4).position(|w| w == b"MThd") else {
+        return found;
+    };
+    let chunk_length = |at: usize| -> Option<usize> {
+        let b = bytes.get(at + 4..at + 8)?;
+        Some(u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    };
+    let Some(header_length) = chunk_length(header) else {
+        found.push(format!("the header ends early at byte {}", bytes.len()));
+        return found;
+    };
+    let declared_tracks = bytes
+        .get(header + 10..header + 12)
+        .map(|b| u16::from_be_bytes([b[0], b[1]]) as usize);
+    let mut at = header + 8 + header_length;
+    let mut tracks = 0usize;
+    while at < bytes.len() && declared_tracks.is_none_or(|n| tracks < n) {
+        let Some(length) = chunk_length(at) else {
+            found.push(format!(
+                "track {} ends early at byte {}: only part of its chunk header is there",
+                tracks + 1,
+                bytes.len()
+            ));
+            tracks += 1;
+            break;
+        };
+        let is_track = &bytes[at..at + 4] == b"MTrk";
+        let end = at + 8 + length;
+        if is_track {
+            tracks += 1;
+            if end > bytes.len() {
+                found.push(format!(
+                    "track {tracks} ends early at byte {} ({} of its {length} bytes are there)",
+                    bytes.len(),
+                    bytes.len() - (at + 8)
+                ));
+                break;
+            }
+            if length < 3 || bytes[end - 3..end] != [0xff, 0x2f, 0x00] {
+                found.push(format!(
+                    "track {tracks} has no end-of-track event at byte {end}: it may be cut short"
+                ));
+            }
+        }
+        at = end;
+    }
+    if let Some(declared) = declared_tracks
+        && tracks < declared
+    {
+        found.push(format!(
+            "the header names {declared} tracks but only {tracks} are there"
+        ));
+    }
+    found
+}
+
 /// Parses a standard MIDI file. Format 2 and SMPTE (timecode) timing are refused with a clear error.
 pub fn read_midi(bytes: &[u8]) -> Result<RawMidi, MidiError> {
     refuse_frame_rate_midly_cannot_read(bytes)?;
@@ -272,6 +334,54 @@ fn read_meta(meta: MetaMessage, tick: u64, track: &mut RawTrack, raw: &mut RawMi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A format-1 file of two tracks, each ending with an end-of-track event.
+    fn two_track_file() -> Vec<u8> {
+        let mut bytes = b"MThd".to_vec();
+        bytes.extend([0, 0, 0, 6, 0, 1, 0, 2, 1, 0xe0]);
+        let tracks: [&[u8]; 2] = [
+            &[
+                0x00, 0xff, 0x51, 0x03, 0x07, 0xa1, 0x20, 0x00, 0xff, 0x2f, 0x00,
+            ],
+            &[
+                0x00, 0x90, 60, 90, 0x60, 0x80, 60, 0, 0x00, 0xff, 0x2f, 0x00,
+            ],
+        ];
+        for track in tracks {
+            bytes.extend(b"MTrk");
+            bytes.extend((track.len() as u32).to_be_bytes());
+            bytes.extend(track);
+        }
+        bytes
+    }
+
+    #[test]
+    fn damage_names_the_track_that_ends_early_and_the_byte() {
+        let whole = two_track_file();
+        assert!(damage(&whole).is_empty(), "{:?}", damage(&whole));
+        let cut = &whole[..whole.len() - 4];
+        assert_eq!(
+            damage(cut),
+            [format!(
+                "track 2 ends early at byte {} (8 of its 12 bytes are there)",
+                cut.len()
+            )]
+        );
+        // The lenient reader still reads what is there.
+        assert!(read_midi(cut).is_ok());
+        // A missing second track.
+        let first_only = &whole[..14 + 8 + 11];
+        assert_eq!(
+            damage(first_only),
+            ["the header names 2 tracks but only 1 are there"]
+        );
+        // A track whose last event is not the end of the track.
+        let mut unterminated = whole.clone();
+        let last = unterminated.len() - 2;
+        unterminated[last] = 0x01;
+        assert_eq!(damage(&unterminated).len(), 1);
+        assert!(damage(&unterminated)[0].starts_with("track 2 has no end-of-track event"));
+    }
 
     #[test]
     fn tick_at_inverts_seconds_at_across_tempo_changes() {

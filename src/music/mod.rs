@@ -4,6 +4,7 @@
 pub mod chord;
 pub mod key;
 pub mod lead_sheet;
+pub mod phrases;
 pub mod pitch;
 pub mod register;
 pub mod time;

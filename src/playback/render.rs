@@ -99,12 +99,7 @@ pub fn write_wav(audio: &StereoAudio, out: &Path) -> Result<(), PlaybackError> {
         path: out.to_path_buf(),
         source,
     };
-    let temp = temp_path_beside(out);
-    let result = write_wav_file(audio, &temp).and_then(|()| std::fs::rename(&temp, out));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result.map_err(io_error)
+    crate::atomic_file::write_atomically_at(out, |temp| write_wav_file(audio, temp)).map_err(io_error)
 }
 
 fn write_wav_file(audio: &StereoAudio, path: &Path) -> std::io::Result<()> {
@@ -130,10 +125,3 @@ fn to_i16(sample: f32) -> i16 {
     (sample.clamp(-1.0, 1.0) * f32::from(i16::MAX)).round() as i16
 }
 
-/// `dir/.name.tmp-PID` beside `path`, so the rename stays on one file system.
-fn temp_path_beside(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map_or_else(|| "render.wav".into(), |n| n.to_string_lossy().into_owned());
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
-}

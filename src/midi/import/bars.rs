@@ -6,8 +6,13 @@
 //!   early, so every note keeps its place; the cut bar gets the meter its length spells (a 4/4
 //!   bar cut after three quarters is a 3/4 bar; after one quarter, 2/8), so that an exporter
 //!   writing a time signature at every meter change reproduces it. A cut first bar stays a
-//!   short bar of the running meter: a pickup. A one-beat signature (`1/4`, as some converters
-//!   write for "no meter") describes no bar and is read as four of its units (`4/4`).
+//!   short bar of the running meter: a pickup.
+//! - A one-beat signature (`1/4`, as some converters write for "no meter") describes no bar: the
+//!   meter is the one the downbeats imply ([`implied_meter`]: three or four of its units, by
+//!   where the harmony's notes begin), four units when nothing tells.
+//! - A meter longer than seven quarters (`8/4`, `4/2`, `12/4`, `24/8`) is laid out as the
+//!   shorter bars it is made of ([`split_long_meter`]): two or three 4/4 bars, or 12/8 bars …,
+//!   so that every bar is one the model's vocabulary knows.
 //! - Bars run from the file's start to the end of the last note; bars before the first note
 //!   (start of any note, melody or harmony) are dropped.
 //! - **Pickup**: the first remaining bar is a pickup when no harmony note starts in it, melody
@@ -35,14 +40,90 @@ pub struct FileBar {
     pub meter: Meter,
 }
 
-/// The meter bars are laid out in: one-beat signatures become four units.
+/// The meter bars are laid out in: one-beat signatures become four units, long meters the
+/// shorter bars they are made of.
 pub fn bar_meter(meter: Meter) -> Meter {
     if meter.numerator == 1 {
         Meter::new(4, meter.denominator).unwrap_or_default()
     } else {
-        meter
+        split_long_meter(meter)
     }
 }
+
+/// The longest bar kept whole, in grid ticks (7/4).
+pub const LONGEST_BAR: u32 = 84;
+
+/// The meter of the bars a long meter is made of: compound meters in 12/8, 9/8 or 6/8 bars
+/// (24/8 → two 12/8), others in 4/4 bars when they divide into them (8/4, 4/2, 12/4, 16/8),
+/// else 3/4 bars (9/4), else the fewest equal bars of whole quarters (10/4 → two 5/4). A meter
+/// that divides into none of these is kept.
+pub fn split_long_meter(meter: Meter) -> Meter {
+    let ticks = meter.bar_ticks();
+    if ticks <= LONGEST_BAR {
+        return meter;
+    }
+    if meter.is_compound()
+        && let Some(n) = [12u8, 9, 6]
+            .into_iter()
+            .find(|&n| meter.numerator.is_multiple_of(n))
+    {
+        return Meter::new(n, meter.denominator).unwrap_or(meter);
+    }
+    let quarter = Meter::FOUR_FOUR.unit_ticks();
+    for part in [Meter::FOUR_FOUR.bar_ticks(), 3 * quarter] {
+        if ticks.is_multiple_of(part) {
+            return Meter::new((part / quarter) as u8, 4).unwrap_or(meter);
+        }
+    }
+    (2..=8)
+        .map(|parts| ticks / parts)
+        .find(|&length| {
+            ticks.is_multiple_of(length) && length.is_multiple_of(quarter) && length <= LONGEST_BAR
+        })
+        .and_then(|length| Meter::new((length / quarter) as u8, 4).ok())
+        .unwrap_or(meter)
+}
+
+/// The meter a one-beat signature (`1/4`) stands for, from where the notes begin: each onset
+/// weighs its duration (a long chord marks a downbeat more than a passing note). For three and
+/// for four units a bar, the bar lines at their best phase collect a share of that weight
+/// (onsets within a quarter unit of a bar line count); the meter of three units is chosen when
+/// its share, against what chance gives, leads by [`TRIPLE_LEAD`], else four. `onsets` are
+/// `(grid tick, weight)`.
+pub fn implied_meter(meter: Meter, onsets: &[(u64, f64)]) -> Meter {
+    let unit = meter.unit_ticks() as u64;
+    let near = (unit / 4).max(1);
+    let total: f64 = onsets.iter().map(|&(_, w)| w).sum();
+    let on_bar_lines = |units: u64| -> f64 {
+        let bar = unit * units;
+        (0..units)
+            .map(|phase| {
+                let on: f64 = onsets
+                    .iter()
+                    .filter(|&&(tick, _)| {
+                        let into = (tick + bar - phase * unit) % bar;
+                        into < near || bar - into < near
+                    })
+                    .map(|&(_, w)| w)
+                    .sum();
+                // Against what bar lines would collect by chance: one unit in `units`.
+                on / total * units as f64
+            })
+            .fold(0.0, f64::max)
+    };
+    let four = Meter::new(4, meter.denominator).unwrap_or_default();
+    if total <= 0.0 {
+        return four;
+    }
+    if on_bar_lines(3) > on_bar_lines(4) * TRIPLE_LEAD {
+        Meter::new(3, meter.denominator).unwrap_or(four)
+    } else {
+        four
+    }
+}
+
+/// How much more weight the bar lines of three units must collect than those of four.
+pub const TRIPLE_LEAD: f64 = 1.3;
 
 /// Lays out bars from grid tick 0 to `end` following meter changes `(grid tick, meter)`,
 /// sorted by tick (4/4 until the first one). Too many bars is an error.
@@ -211,6 +292,51 @@ mod tests {
         let bars = lay_out_bars(&[(0, meter("1/4"))], 96).unwrap();
         assert_eq!(bars.len(), 2);
         assert_eq!(bars[0].meter, Meter::FOUR_FOUR);
+    }
+
+    #[test]
+    fn long_meters_are_laid_out_as_the_bars_they_are_made_of() {
+        for (long, short, per_bar) in [
+            ("8/4", "4/4", 2),
+            ("4/2", "4/4", 2),
+            ("12/4", "4/4", 3),
+            ("16/8", "4/4", 2),
+            ("9/4", "3/4", 3),
+            ("10/4", "5/4", 2),
+            ("24/8", "12/8", 2),
+        ] {
+            assert_eq!(split_long_meter(meter(long)), meter(short), "{long}");
+            let long_bar = meter(long).bar_ticks() as u64;
+            let bars = lay_out_bars(&[(0, meter(long))], long_bar * 2).unwrap();
+            assert_eq!(bars.len(), 2 * per_bar, "{long}");
+            assert!(
+                bars.iter()
+                    .all(|b| b.meter == meter(short) && b.length == b.meter.bar_ticks())
+            );
+        }
+        // Meters of seven quarters or less are kept.
+        for kept in ["7/4", "6/4", "3/2", "12/8", "4/4"] {
+            assert_eq!(split_long_meter(meter(kept)), meter(kept));
+        }
+    }
+
+    #[test]
+    fn a_one_beat_signature_takes_the_meter_its_downbeats_imply() {
+        let quarter = 12u64;
+        // A waltz: a long chord every three quarters, short notes between.
+        let waltz: Vec<(u64, f64)> = (0..24)
+            .map(|beat| (beat * quarter, if beat % 3 == 0 { 36.0 } else { 6.0 }))
+            .collect();
+        assert_eq!(implied_meter(meter("1/4"), &waltz), meter("3/4"));
+        // Chords every four quarters.
+        let common: Vec<(u64, f64)> = (0..24)
+            .map(|beat| (beat * quarter, if beat % 4 == 0 { 48.0 } else { 6.0 }))
+            .collect();
+        assert_eq!(implied_meter(meter("1/4"), &common), meter("4/4"));
+        // Even notes tell nothing: four units.
+        let even: Vec<(u64, f64)> = (0..24).map(|beat| (beat * quarter, 12.0)).collect();
+        assert_eq!(implied_meter(meter("1/4"), &even), meter("4/4"));
+        assert_eq!(implied_meter(meter("1/8"), &[]), meter("4/8"));
     }
 
     #[test]

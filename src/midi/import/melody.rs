@@ -32,11 +32,42 @@ const MONOPHONIC_OVERLAP: f64 = 0.1;
 /// How much higher (semitones) a monophonic part counts when melody candidates are compared.
 const MONOPHONIC_BONUS: f64 = 12.0;
 
+/// How much higher (semitones) a part counts for sounding through the whole song rather than
+/// none of it (see [`coverage`]).
+const COVERAGE_BONUS: f64 = 12.0;
+
+/// How much higher a monophonic part counts for having as many notes as the busiest
+/// monophonic part (a sung line is busier than a countermelody).
+const BUSY_BONUS: f64 = 18.0;
+/// How much higher a part counts that never sounds two notes at once (a voice cannot).
+const STRICT_BONUS: f64 = 12.0;
+/// The highest mean pitch of a sung line (E5); above it each semitone costs
+/// [`ABOVE_VOICE_COST`].
+const HIGHEST_SUNG_MEAN: f64 = 76.0;
+const ABOVE_VOICE_COST: f64 = 2.0;
+
 /// One track's notes on one channel, sorted by start then pitch.
 #[derive(Debug, Clone, Default)]
 pub struct Part {
+    /// The track's index in the file (0 = the first track).
+    pub track: usize,
+    /// The MIDI channel, 0-based (9 = General MIDI drums, never seen here).
+    pub channel: u8,
     pub track_name: String,
     pub notes: Vec<GridNote>,
+}
+
+/// Where the melody came from.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MelodyTrack {
+    /// The track's index in the file (0 = the first track).
+    pub track: usize,
+    /// The MIDI channel, 0-based.
+    pub channel: u8,
+    /// The track's name ("" without one).
+    pub name: String,
+    /// Whether the track's name marked it as the melody (rule 1), rather than the music (rule 2).
+    pub by_name: bool,
 }
 
 /// The melody (one line, sorted) and the harmony (sorted by start, then pitch).
@@ -44,11 +75,20 @@ pub struct Part {
 pub struct Split {
     pub melody: Vec<GridNote>,
     pub harmony: Vec<GridNote>,
+    /// The part the melody was taken from.
+    pub chosen: Option<MelodyTrack>,
 }
 
 /// Splits the parts of a file into one melody line and the harmony under it.
 pub fn split_melody(parts: Vec<Part>) -> Split {
-    let chosen = named_melody(&parts).or_else(|| highest_line(&parts));
+    let named = named_melody(&parts);
+    let chosen = named.or_else(|| highest_line(&parts));
+    let source = chosen.map(|(index, _)| MelodyTrack {
+        track: parts[index].track,
+        channel: parts[index].channel,
+        name: parts[index].track_name.clone(),
+        by_name: named.is_some(),
+    });
     let mut melody = Vec::new();
     let mut harmony = Vec::new();
     for (index, part) in parts.into_iter().enumerate() {
@@ -71,6 +111,7 @@ pub fn split_melody(parts: Vec<Part>) -> Split {
     Split {
         melody: line,
         harmony,
+        chosen: source,
     }
 }
 
@@ -92,22 +133,57 @@ fn is_melody_name(name: &str) -> bool {
 /// The candidate part with the highest top line: `(index, is_polyphonic)`.
 fn highest_line(parts: &[Part]) -> Option<(usize, bool)> {
     let busiest = parts.iter().map(|p| p.notes.len()).max()?;
+    let song_end = parts
+        .iter()
+        .flat_map(|p| p.notes.iter().map(|n| n.end))
+        .max()
+        .unwrap_or(0);
+    let busiest_line = parts
+        .iter()
+        .filter(|p| overlap_share(&p.notes) <= MONOPHONIC_OVERLAP)
+        .map(|p| p.notes.len())
+        .max()
+        .unwrap_or(1)
+        .max(1);
     let mut best: Option<(f64, usize, bool)> = None;
     for (index, part) in parts.iter().enumerate() {
         if part.notes.is_empty() || part.notes.len() * 10 < busiest {
             continue;
         }
-        let polyphonic = overlap_share(&part.notes) > MONOPHONIC_OVERLAP;
+        let overlap = overlap_share(&part.notes);
+        let polyphonic = overlap > MONOPHONIC_OVERLAP;
+        let coverage = COVERAGE_BONUS * coverage(&part.notes, song_end);
         let score = if polyphonic {
-            mean_pitch(&skyline(&part.notes).0)
+            mean_pitch(&skyline(&part.notes).0) + coverage
         } else {
-            mean_pitch(&part.notes) + MONOPHONIC_BONUS
+            let pitch = mean_pitch(&part.notes);
+            let strictly = if overlap == 0.0 { STRICT_BONUS } else { 0.0 };
+            pitch
+                + MONOPHONIC_BONUS
+                + coverage
+                + strictly
+                + BUSY_BONUS * part.notes.len() as f64 / busiest_line as f64
+                - ABOVE_VOICE_COST * (pitch - HIGHEST_SUNG_MEAN).max(0.0)
         };
         if best.is_none_or(|(b, _, _)| score > b) {
             best = Some((score, index, polyphonic));
         }
     }
     best.map(|(_, index, polyphonic)| (index, polyphonic))
+}
+
+/// The share of the song's whole-note spans (48 grid ticks, up to `song_end`) in which the
+/// part starts a note: a sung line runs through the song, a secondary line comes and goes.
+fn coverage(notes: &[GridNote], song_end: u32) -> f64 {
+    const SPAN: u32 = 48;
+    let spans = song_end.div_ceil(SPAN).max(1) as usize;
+    let mut touched = vec![false; spans];
+    for note in notes {
+        if let Some(t) = touched.get_mut((note.start / SPAN) as usize) {
+            *t = true;
+        }
+    }
+    touched.iter().filter(|&&t| t).count() as f64 / spans as f64
 }
 
 fn mean_pitch(notes: &[GridNote]) -> f64 {
@@ -220,6 +296,7 @@ mod tests {
         Part {
             track_name: name.into(),
             notes,
+            ..Part::default()
         }
     }
 

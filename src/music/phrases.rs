@@ -13,7 +13,7 @@
 //!   short connecting phrases, see [`is_connector`]) is a PreChorus; any other remaining melodic
 //!   class is a Bridge.
 
-use crate::music::SectionKind;
+use super::SectionKind;
 
 /// One phrase: its class letter and its length in bars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
