@@ -3,8 +3,9 @@
 //! metrics of `--ideas` generated ideas beside the real songs' verse+chorus pairs, the
 //! originality guard's rejections, and sweeps: (`--temperature-sweep`) variety and harmony
 //! against temperature, (`--phrase-return-sweep`) bar similarity against the phrase-return
-//! strength. `--json` prints the same as one JSON object; `--skip-likelihood` leaves the
-//! (slow) likelihoods out when only the ideas are of interest.
+//! strength; (`--realness`) whether a classifier tells the ideas from the validation songs
+//! ([`crate::eval::realness`]). `--json` prints the same as one JSON object; `--skip-likelihood`
+//! leaves the (slow) likelihoods out when only the ideas are of interest.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -90,6 +91,12 @@ pub struct EvalArgs {
     /// Order of the n-gram baseline (4 = 4-gram).
     #[arg(long, default_value_t = 4)]
     pub ngram_order: usize,
+    /// Also run the realness test: can a classifier tell the ideas from the validation songs?
+    #[arg(long)]
+    pub realness: bool,
+    /// Folds of the realness test's cross-validation.
+    #[arg(long, default_value_t = 5)]
+    pub realness_folds: usize,
 }
 
 /// Likelihood of a set of songs' tokens under one model.
@@ -203,6 +210,8 @@ pub struct EvalReport {
     pub temperature_sweep: Option<Vec<SweepRow>>,
     pub phrase_return_sweep: Option<Vec<SweepRow>>,
     pub chorus_lift_sweep: Option<Vec<SweepRow>>,
+    /// `None` without `--realness`.
+    pub realness: Option<eval::RealnessReport>,
     pub seconds: f64,
 }
 
@@ -334,6 +343,44 @@ fn idea_from_midi(sheet: &LeadSheet, bars: usize) -> Option<Idea> {
     .ok()
 }
 
+/// The verse+chorus pair a real song is measured by.
+fn pair(sheet: &LeadSheet, pop909: bool, bars: usize) -> Option<Idea> {
+    if pop909 {
+        pop909::verse_chorus_pairs(sheet).into_iter().next()
+    } else {
+        idea_from_midi(sheet, bars)
+    }
+}
+
+/// `--realness`: the generated ideas against the validation songs' pairs, and the control.
+fn realness_report(
+    ideas: &[Idea],
+    validation: &[&LeadSheet],
+    training: &[&LeadSheet],
+    pop909: bool,
+    args: &EvalArgs,
+) -> anyhow::Result<eval::RealnessReport> {
+    eprintln!("realness test…");
+    let pairs = |sheets: &[&LeadSheet]| -> Vec<Idea> {
+        sheets
+            .iter()
+            .filter_map(|s| pair(s, pop909, args.bars))
+            .collect()
+    };
+    let config = eval::RealnessConfig {
+        folds: args.realness_folds,
+        section_bars: Some(args.bars),
+        seed: args.seed,
+        ..eval::RealnessConfig::default()
+    };
+    Ok(eval::realness(
+        ideas,
+        &pairs(validation),
+        &pairs(training),
+        &config,
+    )?)
+}
+
 fn real_report(
     sheets: &[&LeadSheet],
     pop909: bool,
@@ -341,16 +388,7 @@ fn real_report(
     training: &[&LeadSheet],
     split: Split,
 ) -> RealReport {
-    let pairs: Vec<Option<Idea>> = sheets
-        .iter()
-        .map(|s| {
-            if pop909 {
-                pop909::verse_chorus_pairs(s).into_iter().next()
-            } else {
-                idea_from_midi(s, bars)
-            }
-        })
-        .collect();
+    let pairs: Vec<Option<Idea>> = sheets.iter().map(|s| pair(s, pop909, bars)).collect();
     let without = pairs.iter().filter(|p| p.is_none()).count();
     let ideas: Vec<Idea> = pairs.into_iter().flatten().collect();
     let mut metrics = eval::measure(&ideas);
@@ -456,13 +494,13 @@ fn generated_report(
     model: &Model,
     args: &EvalArgs,
     corpus: &[LeadSheet],
-) -> anyhow::Result<GeneratedReport> {
+) -> anyhow::Result<(GeneratedReport, Vec<Idea>)> {
     let started = Instant::now();
     let mut batch = generate_batch(model, args, Setting::of(args))?;
     let seconds = started.elapsed().as_secs_f64();
     let mut metrics = eval::measure(&batch.ideas);
     metrics.most_copied_bars = Some(eval::copied_bars(&batch.ideas, corpus));
-    Ok(GeneratedReport {
+    let report = GeneratedReport {
         settings: IdeaSettings {
             ideas: args.ideas,
             first_seed: args.seed,
@@ -484,7 +522,8 @@ fn generated_report(
             .count(),
         median_ms_per_idea: median(&mut batch.millis),
         seconds,
-    })
+    };
+    Ok((report, batch.ideas))
 }
 
 /// `--ideas` ideas at each setting.
@@ -592,7 +631,7 @@ pub fn evaluate(model: &Model, args: &EvalArgs) -> anyhow::Result<EvalReport> {
 
     eprintln!("generating {} ideas…", args.ideas);
     let corpus: Vec<LeadSheet> = all_sheets.iter().map(|&s| s.clone()).collect();
-    let generated = generated_report(model, args, &corpus)?;
+    let (generated, ideas) = generated_report(model, args, &corpus)?;
     let real = real_report(
         evaluated_sheets,
         pop909,
@@ -633,6 +672,11 @@ pub fn evaluate(model: &Model, args: &EvalArgs) -> anyhow::Result<EvalReport> {
     } else {
         None
     };
+    let (validation, training) = (&validation_sheets, &training_sheets);
+    let realness = args
+        .realness
+        .then(|| realness_report(&ideas, validation, training, pop909, args))
+        .transpose()?;
     Ok(EvalReport {
         model: model.dir().display().to_string(),
         split: args.split,
@@ -653,6 +697,7 @@ pub fn evaluate(model: &Model, args: &EvalArgs) -> anyhow::Result<EvalReport> {
         temperature_sweep,
         phrase_return_sweep,
         chorus_lift_sweep,
+        realness,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
@@ -811,6 +856,10 @@ pub fn text(report: &EvalReport) -> String {
             ));
             out.push_str(&sweep_table(rows, varies));
         }
+    }
+    if let Some(realness) = &report.realness {
+        out.push('\n');
+        out.push_str(&realness.text());
     }
     out.push_str(&format!("\ntook {:.1} s\n", report.seconds));
     out

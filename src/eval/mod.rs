@@ -1,11 +1,13 @@
 //! Evaluation of song ideas: musical metrics measured the same way on generated ideas and on real
 //! songs' verse+chorus pairs, so the two can stand side by side (`songsketch eval`).
 //!
-//! Everything here is a pure function of lead sheets; [`measure`] sums a set of ideas up and
-//! [`table`] prints sets side by side.
+//! Everything here is a pure function of lead sheets; [`measure`] sums a set of ideas up,
+//! [`table`] prints sets side by side and [`realness`] asks whether a classifier can tell
+//! generated ideas from real ones.
 
 pub mod metrics;
 pub mod ngram;
+pub mod realness;
 pub mod table;
 
 pub use metrics::{
@@ -13,4 +15,5 @@ pub use metrics::{
     copied_bars, measure, measure_idea, summarize,
 };
 pub use ngram::NGramModel;
+pub use realness::{RealnessConfig, RealnessReport, realness};
 pub use table::table;
