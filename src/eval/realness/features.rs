@@ -446,7 +446,7 @@ fn repetition(bars: &[&Bar], out: &mut Out) {
     let rhythm = |bar: &Bar| bar.melody.iter().map(|n| n.onset).collect::<HashSet<_>>();
     let rhythm_similarity = |d: usize| {
         mean(bars.iter().zip(bars.iter().skip(d)).filter_map(|(a, b)| {
-            let (ra, rb) = (rhythm(*a), rhythm(*b));
+            let (ra, rb) = (rhythm(a), rhythm(b));
             let union = ra.union(&rb).count();
             (union > 0).then(|| ra.intersection(&rb).count() as f64 / union as f64)
         }))
