@@ -27,7 +27,7 @@ fn link_songs(folder: &Path) -> Vec<PathBuf> {
     dirs
 }
 
-fn train_tiny(songs: &[PathBuf], out: &Path) {
+fn train_tiny(songs: &[PathBuf], out: &Path, validation_percent: u32) {
     let named = songs
         .iter()
         .map(|d| {
@@ -44,7 +44,7 @@ fn train_tiny(songs: &[PathBuf], out: &Path) {
         learning_rate: 3e-3,
         max_epochs: 3,
         patience: 3,
-        validation_percent: 20,
+        validation_percent,
         allow_cuda: false,
         ..TrainConfig::new(out)
     };
@@ -113,7 +113,7 @@ fn eval_json_reports_likelihoods_baseline_and_metrics_of_ideas_and_songs() {
     std::fs::create_dir(&folder).unwrap();
     let songs = link_songs(&folder);
     let model = dir.path().join("tiny");
-    train_tiny(&songs, &model);
+    train_tiny(&songs, &model, 20);
 
     let output = Command::new(env!("CARGO_BIN_EXE_songsketch"))
         .arg("eval")
@@ -201,6 +201,67 @@ fn eval_json_reports_likelihoods_baseline_and_metrics_of_ideas_and_songs() {
     for row in sweep {
         assert_eq!(row["bar_similarity"].as_array().unwrap().len(), 4, "{row}");
         assert_eq!(row["shuffled_bar_similarity"].as_array().unwrap().len(), 4);
+    }
+}
+
+#[test]
+fn eval_realness_reports_both_accuracies_and_the_features_that_separate() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("songs");
+    std::fs::create_dir(&folder).unwrap();
+    let songs = link_songs(&folder);
+    let model = dir.path().join("tiny");
+    // Half the songs held out, so both real sets have a few verse+chorus pairs.
+    train_tiny(&songs, &model, 50);
+    let output = Command::new(env!("CARGO_BIN_EXE_songsketch"))
+        .arg("eval")
+        .arg("--model")
+        .arg(&model)
+        .arg("--songs")
+        .arg(&folder)
+        .args(["--ideas", "6", "--json", "--skip-likelihood"])
+        .args(["--realness", "--realness-folds", "2"])
+        .output()
+        .expect("the songsketch binary runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let produced = number(&json, "/generated/metrics/ideas");
+    check_realness(&json, produced, number(&json, "/songs/validation"));
+}
+
+/// The realness test: both accuracies in 0..1 with a spread, on balanced classes of the sets'
+/// sizes, and separating features with both means.
+fn check_realness(json: &Value, produced: f64, validation: f64) {
+    assert_eq!(number(json, "/realness/config/folds"), 2.0);
+    assert!(number(json, "/realness/features") >= 55.0);
+    let pairs = validation - number(json, "/real/songs_without_pair");
+    for (test, first) in [("model_vs_real", produced), ("real_vs_real", pairs)] {
+        let p = format!("/realness/{test}");
+        ratio(json, &format!("{p}/accuracy"));
+        let std = number(json, &format!("{p}/std"));
+        assert!((0.0..=0.5).contains(&std), "{test}: {std}");
+        assert_eq!(number(json, &format!("{p}/first_set")), first, "{test}");
+        let per_class = number(json, &format!("{p}/per_class"));
+        assert!(
+            per_class >= 2.0 && per_class <= first,
+            "{test}: {per_class}"
+        );
+    }
+    // Training songs with a verse+chorus pair: at most every one, at least the balanced class.
+    let training_pairs = number(json, "/realness/real_vs_real/second_set");
+    assert!(training_pairs <= number(json, "/songs/training"));
+    assert!(training_pairs >= number(json, "/realness/real_vs_real/per_class"));
+    let separating = json["realness"]["separating"].as_array().unwrap();
+    assert_eq!(separating.len(), 10);
+    for s in separating {
+        assert!(s["feature"].is_string(), "{s}");
+        for field in ["model_mean", "real_mean", "standardized_difference"] {
+            assert!(s[field].as_f64().is_some_and(f64::is_finite), "{s}");
+        }
     }
 }
 

@@ -2,7 +2,8 @@
 //! [`crate::eval::run`]) and prints the report as tables, or as one JSON object with `--json`.
 //! Sweeps (`--temperature-sweep`, `--phrase-return-sweep`, `--chorus-lift-sweep`) add the same
 //! metrics at each value of one sampling parameter; `--skip-likelihood` leaves the (slow)
-//! likelihoods out when only the ideas are of interest.
+//! likelihoods out when only the ideas are of interest; `--realness` asks whether a classifier
+//! tells the ideas from the validation songs ([`crate::eval::realness`]).
 
 use std::path::PathBuf;
 
@@ -74,6 +75,12 @@ pub struct EvalArgs {
     /// Order of the n-gram baseline (4 = 4-gram).
     #[arg(long, default_value_t = 4)]
     pub ngram_order: usize,
+    /// Also run the realness test: can a classifier tell the ideas from the validation songs?
+    #[arg(long)]
+    pub realness: bool,
+    /// Folds of the realness test's cross-validation.
+    #[arg(long, default_value_t = 5)]
+    pub realness_folds: usize,
 }
 
 impl EvalArgs {
@@ -119,6 +126,7 @@ impl EvalArgs {
             sweeps: self.sweeps(),
             skip_likelihood: self.skip_likelihood,
             ngram_order: self.ngram_order,
+            realness_folds: self.realness.then_some(self.realness_folds),
         }
     }
 }
@@ -253,6 +261,10 @@ pub fn text(report: &EvalReport) -> String {
             g.sampling.chorus_lift
         ));
         out.push_str(&sweep_table(rows, *varies));
+    }
+    if let Some(realness) = &report.realness {
+        out.push('\n');
+        out.push_str(&realness.text());
     }
     out.push_str(&format!("\ntook {:.1} s\n", report.seconds));
     out

@@ -45,6 +45,8 @@ pub struct EvalOptions {
     pub skip_likelihood: bool,
     /// Order of the n-gram baseline (4 = 4-gram).
     pub ngram_order: usize,
+    /// Run the realness test with this many cross-validation folds.
+    pub realness_folds: Option<usize>,
 }
 
 impl EvalOptions {
@@ -259,6 +261,8 @@ pub struct EvalReport {
     /// `chorus_lift_sweep`.
     #[serde(flatten)]
     pub sweeps: SweepReports,
+    /// `None` without `--realness`.
+    pub realness: Option<eval::RealnessReport>,
     pub seconds: f64,
 }
 
@@ -381,6 +385,45 @@ fn idea_from_midi(sheet: &LeadSheet, bars: usize) -> Option<Idea> {
     .ok()
 }
 
+/// The verse+chorus pair a real song is measured by.
+fn pair(sheet: &LeadSheet, pop909: bool, bars: usize) -> Option<Idea> {
+    if pop909 {
+        pop909::verse_chorus_pairs(sheet).into_iter().next()
+    } else {
+        idea_from_midi(sheet, bars)
+    }
+}
+
+/// The realness test: the generated ideas against the validation songs' pairs, and the
+/// validation songs against the training songs as the control.
+fn realness_report(
+    ideas: &[Idea],
+    songs: &Songs,
+    options: &EvalOptions,
+    folds: usize,
+) -> anyhow::Result<eval::RealnessReport> {
+    eprintln!("realness test…");
+    let pop909 = songs.reader == SongReader::Pop909;
+    let pairs = |sheets: &[LeadSheet]| -> Vec<Idea> {
+        sheets
+            .iter()
+            .filter_map(|s| pair(s, pop909, options.bars))
+            .collect()
+    };
+    let config = eval::RealnessConfig {
+        folds,
+        section_bars: Some(options.bars),
+        seed: options.seed,
+        ..eval::RealnessConfig::default()
+    };
+    Ok(eval::realness(
+        ideas,
+        &pairs(&songs.validation),
+        &pairs(&songs.training),
+        &config,
+    )?)
+}
+
 fn real_report(
     sheets: &[&LeadSheet],
     pop909: bool,
@@ -388,16 +431,7 @@ fn real_report(
     training: &[&LeadSheet],
     split: Split,
 ) -> RealReport {
-    let pairs: Vec<Option<Idea>> = sheets
-        .iter()
-        .map(|s| {
-            if pop909 {
-                pop909::verse_chorus_pairs(s).into_iter().next()
-            } else {
-                idea_from_midi(s, bars)
-            }
-        })
-        .collect();
+    let pairs: Vec<Option<Idea>> = sheets.iter().map(|s| pair(s, pop909, bars)).collect();
     let without = pairs.iter().filter(|p| p.is_none()).count();
     let ideas: Vec<Idea> = pairs.into_iter().flatten().collect();
     let mut metrics = eval::measure(&ideas);
@@ -481,13 +515,13 @@ fn generated_report(
     model: &Model,
     options: &EvalOptions,
     corpus: &[LeadSheet],
-) -> anyhow::Result<GeneratedReport> {
+) -> anyhow::Result<(GeneratedReport, Vec<Idea>)> {
     let started = Instant::now();
     let batch = generate_batch(model, options, options.sampling)?;
     let seconds = started.elapsed().as_secs_f64();
     let mut metrics = eval::measure(&batch.ideas);
     metrics.most_copied_bars = Some(eval::copied_bars(&batch.ideas, corpus));
-    Ok(GeneratedReport {
+    let report = GeneratedReport {
         settings: IdeaSettings {
             ideas: options.ideas,
             first_seed: options.seed,
@@ -506,7 +540,8 @@ fn generated_report(
             .count(),
         median_ms_per_idea: median(&batch.millis),
         seconds,
-    })
+    };
+    Ok((report, batch.ideas))
 }
 
 /// `options.ideas` ideas at each value of one sweep.
@@ -659,7 +694,7 @@ pub fn evaluate(model: &Model, options: &EvalOptions) -> anyhow::Result<EvalRepo
     };
     eprintln!("generating {} ideas…", options.ideas);
     let corpus: Vec<LeadSheet> = songs.named.iter().map(|(_, s)| s.clone()).collect();
-    let generated = generated_report(model, options, &corpus)?;
+    let (generated, ideas) = generated_report(model, options, &corpus)?;
     let real = real_report(
         &songs.evaluated(options.split),
         songs.reader == SongReader::Pop909,
@@ -681,6 +716,7 @@ pub fn evaluate(model: &Model, options: &EvalOptions) -> anyhow::Result<EvalRepo
         generated,
         real,
         sweeps,
+        realness,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
