@@ -211,7 +211,11 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             Ok(())
         }
         BenchWhat::Jitter { file, bars, port } => {
-            super::play::measure_file_jitter(&file, bars, port.as_deref())
+            let timeline = crate::playback::load_timeline(&file)?;
+            let report =
+                crate::playback::bench::measure_bars_jitter(&timeline, bars, port.as_deref())?;
+            println!("{report}");
+            Ok(())
         }
         BenchWhat::Onsets {
             soundfont,

@@ -8,9 +8,9 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use crossbeam_channel::select;
 
-use crate::playback::bench::{SchedulerOnlySink, measure_jitter};
+use crate::playback::bench::measure_bars_jitter;
 use crate::playback::{
-    MidiSink, OutputChoice, Player, PlayerCommand, PlayerEvent, load_timeline, open_output,
+    OutputChoice, Player, PlayerCommand, PlayerEvent, load_timeline, open_output,
 };
 
 #[derive(Debug, clap::Args)]
@@ -99,35 +99,25 @@ fn wait_for_end(
     }
 }
 
+/// `--jitter`: the player's timing over the first `--bars` bars instead of playing.
 fn run_jitter(args: &PlayArgs, timeline: crate::playback::Timeline) -> anyhow::Result<()> {
-    jitter_of_timeline(&args.file, timeline, args.bars, args.port.as_deref())
+    measure_and_print(&args.file, &timeline, args.bars, args.port.as_deref())
 }
 
-/// Measures the player's timing over the first `bars` bars of a MIDI file (`bench jitter`).
-pub fn measure_file_jitter(file: &Path, bars: usize, port: Option<&str>) -> anyhow::Result<()> {
-    let timeline = load_timeline(file)?;
-    jitter_of_timeline(file, timeline, bars, port)
-}
-
-fn jitter_of_timeline(
+/// Prints what is measured, then the report of [`measure_bars_jitter`].
+fn measure_and_print(
     file: &Path,
-    timeline: crate::playback::Timeline,
+    timeline: &crate::playback::Timeline,
     bars: usize,
     port: Option<&str>,
 ) -> anyhow::Result<()> {
-    let excerpt = timeline.first_bars(bars);
-    let output: Box<dyn MidiSink> = match port {
-        Some(port) => open_output(&OutputChoice::Port(port.to_string()))?,
-        None => Box::new(SchedulerOnlySink),
-    };
     eprintln!(
         "Measuring timing over the first {} bars of {} ({:.1} s)…",
-        excerpt.bar_starts().len().min(bars),
+        timeline.bar_starts().len().min(bars),
         file.display(),
-        excerpt.duration()
+        timeline.first_bars(bars).duration()
     );
-    let report = measure_jitter(output, &excerpt)?;
-    println!("{report}");
+    println!("{}", measure_bars_jitter(timeline, bars, port)?);
     Ok(())
 }
 

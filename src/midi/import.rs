@@ -184,8 +184,7 @@ pub(crate) fn midi_files_under(
 /// Imports files on every core (the order of the results is the order of `files`).
 fn import_in_parallel(files: &[PathBuf]) -> Vec<Result<Imported, MidiError>> {
     use rayon::prelude::*;
-    files.par_iter().map(|path| import_file(path))
-        .collect()
+    files.par_iter().map(|path| import_file(path)).collect()
 }
 
 /// An error's message without the file name (the caller shows the path beside it).

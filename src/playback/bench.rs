@@ -91,6 +91,21 @@ impl MidiSink for TimingSink {
     }
 }
 
+/// Measures the player's timing over the first `bars` bars of `timeline`, sent to the MIDI port
+/// named `port` or, without one, to the scheduler alone (`play --jitter`, `bench jitter`).
+pub fn measure_bars_jitter(
+    timeline: &Timeline,
+    bars: usize,
+    port: Option<&str>,
+) -> Result<JitterReport, PlaybackError> {
+    let excerpt = timeline.first_bars(bars);
+    let output: Box<dyn MidiSink> = match port {
+        Some(port) => super::open_output(&super::OutputChoice::Port(port.to_string()))?,
+        None => Box::new(SchedulerOnlySink),
+    };
+    measure_jitter(output, &excerpt)
+}
+
 /// Plays `timeline` through `output` on a real player thread and measures every send.
 pub fn measure_jitter(
     output: Box<dyn MidiSink>,

@@ -99,7 +99,8 @@ pub fn write_wav(audio: &StereoAudio, out: &Path) -> Result<(), PlaybackError> {
         path: out.to_path_buf(),
         source,
     };
-    crate::atomic_file::write_atomically_at(out, |temp| write_wav_file(audio, temp)).map_err(io_error)
+    crate::atomic_file::write_atomically_at(out, |temp| write_wav_file(audio, temp))
+        .map_err(io_error)
 }
 
 fn write_wav_file(audio: &StereoAudio, path: &Path) -> std::io::Result<()> {
@@ -124,4 +125,3 @@ fn write_wav_file(audio: &StereoAudio, path: &Path) -> std::io::Result<()> {
 fn to_i16(sample: f32) -> i16 {
     (sample.clamp(-1.0, 1.0) * f32::from(i16::MAX)).round() as i16
 }
-
