@@ -106,23 +106,22 @@ fn check_metrics(json: &Value, set: &str, ideas_at_least: f64) {
     assert!(number(json, &format!("{m}/most_copied_bars")) >= 0.0);
 }
 
-#[test]
-fn eval_json_reports_likelihoods_baseline_and_metrics_of_ideas_and_songs() {
+/// A tiny model trained on the first songs (`validation_percent` of them held out), then
+/// `songsketch eval` on their folder with `args`: the folder, the model and the JSON printed.
+fn eval_tiny(validation_percent: u32, args: &[&str]) -> (tempfile::TempDir, PathBuf, Value) {
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("songs");
     std::fs::create_dir(&folder).unwrap();
     let songs = link_songs(&folder);
     let model = dir.path().join("tiny");
-    train_tiny(&songs, &model, 20);
-
+    train_tiny(&songs, &model, validation_percent);
     let output = Command::new(env!("CARGO_BIN_EXE_songsketch"))
         .arg("eval")
         .arg("--model")
         .arg(&model)
         .arg("--songs")
         .arg(&folder)
-        .args(["--ideas", "5", "--json", "--temperature-sweep"])
-        .args(["--phrase-return-sweep", "--sweep-phrase-returns", "0,1"])
+        .args(args)
         .output()
         .expect("the songsketch binary runs");
     assert!(
@@ -130,7 +129,24 @@ fn eval_json_reports_likelihoods_baseline_and_metrics_of_ideas_and_songs() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let json = serde_json::from_slice(&output.stdout).unwrap();
+    (dir, model, json)
+}
+
+#[test]
+fn eval_json_reports_likelihoods_baseline_and_metrics_of_ideas_and_songs() {
+    let (_dir, model, json) = eval_tiny(
+        20,
+        &[
+            "--ideas",
+            "5",
+            "--json",
+            "--temperature-sweep",
+            "--phrase-return-sweep",
+            "--sweep-phrase-returns",
+            "0,1",
+        ],
+    );
 
     assert_eq!(json["split"], "validation");
     assert_eq!(json["songs"]["reader"], "pop909");
@@ -206,29 +222,19 @@ fn eval_json_reports_likelihoods_baseline_and_metrics_of_ideas_and_songs() {
 
 #[test]
 fn eval_realness_reports_both_accuracies_and_the_features_that_separate() {
-    let dir = tempfile::tempdir().unwrap();
-    let folder = dir.path().join("songs");
-    std::fs::create_dir(&folder).unwrap();
-    let songs = link_songs(&folder);
-    let model = dir.path().join("tiny");
     // Half the songs held out, so both real sets have a few verse+chorus pairs.
-    train_tiny(&songs, &model, 50);
-    let output = Command::new(env!("CARGO_BIN_EXE_songsketch"))
-        .arg("eval")
-        .arg("--model")
-        .arg(&model)
-        .arg("--songs")
-        .arg(&folder)
-        .args(["--ideas", "6", "--json", "--skip-likelihood"])
-        .args(["--realness", "--realness-folds", "2"])
-        .output()
-        .expect("the songsketch binary runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let (_dir, _model, json) = eval_tiny(
+        50,
+        &[
+            "--ideas",
+            "6",
+            "--json",
+            "--skip-likelihood",
+            "--realness",
+            "--realness-folds",
+            "2",
+        ],
     );
-    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
     let produced = number(&json, "/generated/metrics/ideas");
     check_realness(&json, produced, number(&json, "/songs/validation"));
 }

@@ -708,6 +708,10 @@ pub fn evaluate(model: &Model, options: &EvalOptions) -> anyhow::Result<EvalRepo
             .0
             .push((sweep.varies, run_sweep(model, options, sweep)?));
     }
+    let realness = options
+        .realness_folds
+        .map(|folds| realness_report(&ideas, &songs, options, folds))
+        .transpose()?;
     Ok(EvalReport {
         model: model.dir().display().to_string(),
         split: options.split,

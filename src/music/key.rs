@@ -131,7 +131,8 @@ impl Key {
     }
 }
 
-fn correlation(a: &[f64], b: &[f64]) -> f64 {
+/// Pearson correlation of two profiles (0 when either is flat).
+pub(crate) fn correlation(a: &[f64], b: &[f64]) -> f64 {
     let n = a.len() as f64;
     let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
     let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();

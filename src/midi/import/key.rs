@@ -36,6 +36,7 @@
 use serde::Serialize;
 
 use crate::midi::grid::{BarSpan, GridNote};
+use crate::music::key::correlation;
 use crate::music::{ChordChange, ChordQuality, ChordSymbol, Key, MajMin, PitchClass};
 
 /// Temperley's key profiles (Kostka–Payne corpus), C major and C minor.
@@ -544,19 +545,6 @@ fn chord_spans(material: &KeyMaterial, range: std::ops::Range<usize>) -> Vec<Cho
         }
     }
     spans
-}
-
-fn correlation(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len() as f64;
-    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
-    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
-    let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
-    let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
-    if va == 0.0 || vb == 0.0 {
-        0.0
-    } else {
-        cov / (va * vb).sqrt()
-    }
 }
 
 #[cfg(test)]
