@@ -52,8 +52,9 @@ fn temporary_beside(path: &Path) -> io::Result<NamedTempFile> {
 }
 
 fn finish(temp: NamedTempFile, path: &Path) -> io::Result<()> {
-    // Data of a file written by path is reached through a fresh handle.
-    File::open(temp.path())?.sync_all()?;
+    // A writer that took the path wrote the same file (it truncates, it does not replace), so
+    // syncing through the temporary file's own handle, which can write, covers its data too.
+    temp.as_file().sync_all()?;
     temp.persist(path).map_err(|error| error.error)?;
     sync_folder(path.parent().unwrap_or(Path::new(".")));
     Ok(())
