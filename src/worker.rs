@@ -19,6 +19,7 @@ use std::thread::JoinHandle;
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use serde::{Deserialize, Serialize};
 
+use crate::model::rng::Rng;
 use crate::model::{GenerateRequest, Keep, Sampling, TrainEvent, TrainOutcome};
 use crate::music::{Idea, Key, Meter, Tempo};
 
@@ -309,7 +310,7 @@ impl WorkerHandle {
             events: event_tx,
             wake,
             cancel_training: Arc::clone(&cancel_training),
-            seeds: SeedSource::from_clock(),
+            seeds: seeds_from_clock(),
             pending_next: 0,
             stalled: false,
         };
@@ -360,25 +361,13 @@ impl Drop for WorkerHandle {
     }
 }
 
-/// Seeds for generation: a splitmix64 sequence started from the clock.
-struct SeedSource(u64);
-
-impl SeedSource {
-    fn from_clock() -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0x5eed);
-        SeedSource(nanos)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
+/// Seeds for generation: the project's seeded [`Rng`], started from the clock.
+fn seeds_from_clock() -> Rng {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0x5eed);
+    Rng::new(nanos)
 }
 
 /// The worker thread's state.
@@ -392,7 +381,7 @@ struct Worker {
     events: Sender<Event>,
     wake: Box<dyn Fn() + Send>,
     cancel_training: Arc<AtomicBool>,
-    seeds: SeedSource,
+    seeds: Rng,
     /// *Next idea* requests not answered yet because the queue was empty.
     pending_next: usize,
     /// The last generation failed: make nothing ahead until the next request.
@@ -478,7 +467,7 @@ impl Worker {
 
     /// Makes one idea: for a waiting *Next idea* if there is one, else for the queue.
     fn generate_ahead(&mut self) {
-        let seed = self.seeds.next();
+        let seed = self.seeds.next_u64();
         let Some(engine) = self.engine.as_mut() else {
             return;
         };
@@ -515,7 +504,7 @@ impl Worker {
     }
 
     fn regenerate(&mut self, idea: &Idea, part: Part) {
-        let seed = self.seeds.next();
+        let seed = self.seeds.next_u64();
         let Some(engine) = self.engine.as_mut() else {
             self.emit(Event::Error(format!(
                 "No model is loaded, so there is no way to write {}.",

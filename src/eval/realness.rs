@@ -24,6 +24,7 @@ use ndarray::{Array1, Array2};
 use serde::Serialize;
 
 use crate::eval::table::{Row, render};
+use crate::model::rng::Rng;
 use crate::music::{Idea, LeadSheet};
 
 /// L2 strength of the logistic regression (on standardized features).
@@ -196,9 +197,9 @@ pub fn two_sample_accuracy(
     check_size("samples of each set", per_class, folds)?;
     let mut accuracies = Vec::with_capacity(config.repeats * folds);
     for repeat in 0..config.repeats.max(1) {
-        let mut rng = SplitMix64(config.seed.wrapping_add(repeat as u64 * 0x9e37_79b9));
-        let a = rng.sample(first.len(), per_class);
-        let b = rng.sample(second.len(), per_class);
+        let mut rng = Rng::new(config.seed.wrapping_add(repeat as u64 * 0x9e37_79b9));
+        let a = sample(&mut rng, first.len(), per_class);
+        let b = sample(&mut rng, second.len(), per_class);
         for fold in 0..folds {
             let split = |rows: &[Vec<f64>], picked: &[usize], test: bool| -> Vec<Vec<f64>> {
                 picked
@@ -307,27 +308,13 @@ fn separating(model: &[Vec<f64>], real: &[Vec<f64>], top: usize) -> Vec<Separati
     out
 }
 
-/// SplitMix64: the draws and fold orders, the same on every machine for a seed.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// `count` distinct indices of `0..len` in a random order (Fisher–Yates, then the first ones).
-    fn sample(&mut self, len: usize, count: usize) -> Vec<usize> {
-        let mut all: Vec<usize> = (0..len).collect();
-        for i in (1..len).rev() {
-            all.swap(i, (self.next() % (i as u64 + 1)) as usize);
-        }
-        all.truncate(count);
-        all
-    }
+/// `count` distinct indices of `0..len` in a random order: the project's seeded [`Rng`] shuffles,
+/// then the first ones are taken.
+fn sample(rng: &mut Rng, len: usize, count: usize) -> Vec<usize> {
+    let mut all: Vec<usize> = (0..len).collect();
+    rng.shuffle(&mut all);
+    all.truncate(count);
+    all
 }
 
 impl RealnessReport {
@@ -383,14 +370,14 @@ mod tests {
     use crate::music::{Bar, ChordChange, Key, Meter, Note, Pitch, PitchClass, Section};
     use crate::music::{SectionKind, Tempo};
 
-    /// Standard normal draws (Box–Muller) from SplitMix64.
-    fn normal(rng: &mut SplitMix64) -> f64 {
-        let u = |r: &mut SplitMix64| ((r.next() >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+    /// Standard normal draws (Box–Muller).
+    fn normal(rng: &mut Rng) -> f64 {
+        let u = |r: &mut Rng| r.next_f64().max(f64::MIN_POSITIVE);
         let (a, b) = (u(rng), u(rng));
         (-2.0 * a.ln()).sqrt() * (std::f64::consts::TAU * b).cos()
     }
 
-    fn gaussian_rows(n: usize, width: usize, shift: f64, rng: &mut SplitMix64) -> Vec<Vec<f64>> {
+    fn gaussian_rows(n: usize, width: usize, shift: f64, rng: &mut Rng) -> Vec<Vec<f64>> {
         (0..n)
             .map(|_| {
                 (0..width)
@@ -403,7 +390,7 @@ mod tests {
     #[test]
     fn identical_distributions_are_a_coin_toss_and_distant_ones_always_told_apart() {
         let config = RealnessConfig::default();
-        let mut rng = SplitMix64(7);
+        let mut rng = Rng::new(7);
         let a = gaussian_rows(100, 60, 0.0, &mut rng);
         let b = gaussian_rows(80, 60, 0.0, &mut rng);
         let same = two_sample_accuracy(&a, &b, &config).unwrap();
@@ -439,18 +426,18 @@ mod tests {
     }
 
     /// An 8+8-bar idea from `rng`: held notes on the beats, or chattering sixteenths.
-    fn idea(rng: &mut SplitMix64, chatter: bool) -> Idea {
+    fn idea(rng: &mut Rng, chatter: bool) -> Idea {
         let chords = ["C", "F", "G", "Am"];
         let mut bars = Vec::new();
         for _ in 0..16 {
-            let pitch = |rng: &mut SplitMix64| 60 + (rng.next() % 12) as u8;
+            let pitch = |rng: &mut Rng| 60 + (rng.next_u64() % 12) as u8;
             let notes: Vec<(u32, u32, u8)> = if chatter {
                 (0..16).map(|i| (i * 3, 3, pitch(rng))).collect()
             } else {
-                let half = 12 * (1 + (rng.next() % 2) as u32);
+                let half = 12 * (1 + (rng.next_u64() % 2) as u32);
                 vec![(0, half, pitch(rng)), (half, 48 - half, pitch(rng))]
             };
-            bars.push(bar(&notes, chords[(rng.next() % 4) as usize]));
+            bars.push(bar(&notes, chords[(rng.next_u64() % 4) as usize]));
         }
         let chorus = bars.split_off(8);
         Idea::new(LeadSheet {
@@ -467,8 +454,8 @@ mod tests {
 
     #[test]
     fn ideas_of_one_kind_pass_for_each_other_and_chatter_gives_itself_away() {
-        let mut rng = SplitMix64(11);
-        let held = |n, rng: &mut SplitMix64| (0..n).map(|_| idea(rng, false)).collect::<Vec<_>>();
+        let mut rng = Rng::new(11);
+        let held = |n, rng: &mut Rng| (0..n).map(|_| idea(rng, false)).collect::<Vec<_>>();
         let (a, b, c) = (held(40, &mut rng), held(40, &mut rng), held(60, &mut rng));
         let chatter: Vec<Idea> = (0..40).map(|_| idea(&mut rng, true)).collect();
         let config = RealnessConfig {
