@@ -366,8 +366,9 @@ impl RealnessReport {
 
 #[cfg(test)]
 mod tests {
+    use super::features::tests::bar;
     use super::*;
-    use crate::music::{Bar, ChordChange, Key, Meter, Note, Pitch, PitchClass, Section};
+    use crate::music::{Key, PitchClass, Section};
     use crate::music::{SectionKind, Tempo};
 
     /// Standard normal draws (Box–Muller).
@@ -407,24 +408,6 @@ mod tests {
         assert_eq!(apart, again, "the same seed gives the same figures");
     }
 
-    fn bar(notes: &[(u32, u32, u8)], chord: &str) -> Bar {
-        let mut bar = Bar::new(Meter::FOUR_FOUR);
-        bar.chords = vec![ChordChange {
-            position: 0,
-            chord: Some(chord.parse().unwrap()),
-        }];
-        bar.melody = notes
-            .iter()
-            .map(|&(onset, duration, p)| Note {
-                onset,
-                duration,
-                pitch: Pitch(p),
-                velocity: 90,
-            })
-            .collect();
-        bar
-    }
-
     /// An 8+8-bar idea from `rng`: held notes on the beats, or chattering sixteenths.
     fn idea(rng: &mut Rng, chatter: bool) -> Idea {
         let chords = ["C", "F", "G", "Am"];
@@ -437,7 +420,7 @@ mod tests {
                 let half = 12 * (1 + (rng.next_u64() % 2) as u32);
                 vec![(0, half, pitch(rng)), (half, 48 - half, pitch(rng))]
             };
-            bars.push(bar(&notes, chords[(rng.next_u64() % 4) as usize]));
+            bars.push(bar(chords[(rng.next_u64() % 4) as usize], &notes));
         }
         let chorus = bars.split_off(8);
         Idea::new(LeadSheet {

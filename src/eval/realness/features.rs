@@ -527,11 +527,12 @@ fn contrast(idea: &Idea, out: &mut Out) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::music::{ChordChange, Key, Meter, Pitch, PitchClass, SectionKind, Tempo};
 
-    fn bar(chord: &str, notes: &[(u32, u32, u8)]) -> Bar {
+    /// A 4/4 bar with one chord and these (onset, duration, pitch) notes.
+    pub(crate) fn bar(chord: &str, notes: &[(u32, u32, u8)]) -> Bar {
         let mut bar = Bar::new(Meter::FOUR_FOUR);
         bar.chords = vec![ChordChange {
             position: 0,
