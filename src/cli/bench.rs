@@ -8,7 +8,7 @@ use std::time::Instant;
 use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Reduction, Tensor, nn};
 
-use crate::model::network::{Network, NetworkConfig};
+use crate::model::network::{NetInput, Network, NetworkConfig};
 use crate::model::{GenerateRequest, Model, ModelCard};
 
 #[derive(Debug, clap::Args)]
@@ -155,7 +155,7 @@ fn bench_train(config: NetworkConfig, b: TrainBench, json: bool) -> anyhow::Resu
         let input = Tensor::randint(v, [b.batch_size, b.seq_len], (Kind::Int64, device));
         let target = Tensor::randint(v, [b.batch_size, b.seq_len], (Kind::Int64, device));
         let start = Instant::now();
-        let logits = net.forward(&input, true);
+        let logits = net.forward(&NetInput::tokens_only(input.shallow_clone()), true);
         let loss = logits.view([-1, v]).cross_entropy_loss::<Tensor>(
             &target.view([-1]),
             None,
@@ -271,11 +271,13 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 None => {
                     let defaults = crate::model::TrainConfig::new("unused");
                     NetworkConfig {
-                        vocab_size: crate::model::tokens::Vocab::standard().len(),
-                        embed: embed.unwrap_or(defaults.embed),
-                        hidden: hidden.unwrap_or(defaults.hidden),
-                        layers: layers.unwrap_or(defaults.layers),
                         dropout: defaults.dropout,
+                        ..NetworkConfig::lstm(
+                            crate::model::tokens::Vocab::standard().len(),
+                            embed.unwrap_or(defaults.embed),
+                            hidden.unwrap_or(defaults.hidden),
+                            layers.unwrap_or(defaults.layers),
+                        )
                     }
                 }
             };

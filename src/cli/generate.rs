@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::SamplingArgs;
+use crate::model::infill::{Redo, RedoPart};
 use crate::model::{GenerateRequest, Keep, Model};
 use crate::music::{Idea, Key, LeadSheet, Meter, SectionKind, Tempo};
 
@@ -52,6 +53,53 @@ pub struct GenerateArgs {
     /// With `--primer`: which section to write anew.
     #[arg(long, value_enum, default_value_t = SectionChoice::Verse, requires = "primer")]
     pub section: SectionChoice,
+    /// An idea (MIDI) whose bars `--redo-bars` rewrites; everything else is kept.
+    #[arg(long, conflicts_with_all = ["primer", "keep_chords_from"], requires = "redo_bars")]
+    pub from: Option<PathBuf>,
+    /// Bars to write anew, counted from 1 across verse and chorus: `5-6`, or `7` for one bar.
+    /// Needs a model trained to fill in bars (`train --arch transformer`).
+    #[arg(long, requires = "from")]
+    pub redo_bars: Option<BarSpan>,
+    /// With `--redo-bars`: which part of those bars is new.
+    #[arg(long, value_enum, default_value_t = PartChoice::Both, requires = "from")]
+    pub part: PartChoice,
+}
+
+/// `--part`: what `--redo-bars` writes anew.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PartChoice {
+    /// A new melody over the bars' own chords.
+    Melody,
+    /// New chords and a new melody.
+    Both,
+}
+
+/// A span of bars as the composer counts them (from 1, inclusive), e.g. `5-6`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BarSpan {
+    pub first: usize,
+    pub last: usize,
+}
+
+impl BarSpan {
+    /// The 0-based, end-exclusive range.
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.first - 1..self.last
+    }
+}
+
+impl std::str::FromStr for BarSpan {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("`{s}` is not a span of bars: write e.g. `5-6` or `7`");
+        let (a, b) = s.split_once('-').unwrap_or((s, s));
+        let first: usize = a.trim().parse().map_err(|_| bad())?;
+        let last: usize = b.trim().parse().map_err(|_| bad())?;
+        if first == 0 || last < first {
+            return Err(bad());
+        }
+        Ok(BarSpan { first, last })
+    }
 }
 
 fn read_sheet(path: &Path) -> anyhow::Result<LeadSheet> {
@@ -85,8 +133,24 @@ fn read_idea(path: &Path) -> anyhow::Result<Idea> {
     Idea::new(sheet).with_context(|| format!("{}: not a usable idea", path.display()))
 }
 
+/// `--from … --redo-bars … --part …` as kept material.
+fn redo_from(args: &GenerateArgs) -> anyhow::Result<Keep> {
+    let (Some(from), Some(span)) = (&args.from, args.redo_bars) else {
+        anyhow::bail!("--from needs --redo-bars");
+    };
+    Ok(Keep::Bars(Redo {
+        idea: read_idea(from)?,
+        bars: span.range(),
+        part: match args.part {
+            PartChoice::Melody => RedoPart::Melody,
+            PartChoice::Both => RedoPart::Both,
+        },
+    }))
+}
+
 fn request_from(args: &GenerateArgs) -> anyhow::Result<GenerateRequest> {
     let keep = match (&args.primer, &args.keep_chords_from, args.section) {
+        _ if args.from.is_some() => redo_from(args)?,
         (Some(primer), _, SectionChoice::Verse) => Keep::Primer(read_sheet(primer)?),
         (Some(primer), _, SectionChoice::Chorus) => Keep::Verse(read_idea(primer)?),
         (None, Some(chords), _) => Keep::Chords(read_idea(chords)?),

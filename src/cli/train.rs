@@ -29,6 +29,15 @@ impl Preset {
     }
 }
 
+/// `--arch`: which network a new model gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ArchArg {
+    /// The first-generation 2 × 256 LSTM.
+    Lstm,
+    /// The bar-aware Transformer trained to fill in bars.
+    Transformer,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct TrainArgs {
     /// Folder of songs, read recursively (MIDI files; with `--preset default` the POP909 root).
@@ -54,15 +63,30 @@ pub struct TrainArgs {
     /// Epochs without improvement before stopping.
     #[arg(long)]
     pub patience: Option<usize>,
-    /// LSTM hidden size of a new model.
+    /// The kind of a new model's network (each has its own default shape; the flags below
+    /// change it).
+    #[arg(long, value_enum, default_value = "lstm")]
+    pub arch: ArchArg,
+    /// Hidden size of a new model (LSTM cell; Transformer feed-forward width).
     #[arg(long)]
     pub hidden: Option<usize>,
-    /// LSTM layers of a new model.
+    /// Layers of a new model (LSTM layers; Transformer blocks).
     #[arg(long)]
     pub layers: Option<usize>,
-    /// Embedding size of a new model.
+    /// Embedding size of a new model (the Transformer's width).
     #[arg(long)]
     pub embed: Option<usize>,
+    /// Attention heads per Transformer block.
+    #[arg(long)]
+    pub heads: Option<usize>,
+    #[arg(long)]
+    pub dropout: Option<f64>,
+    /// AdamW weight decay (0: Adam).
+    #[arg(long)]
+    pub weight_decay: Option<f64>,
+    /// Share of training windows a Transformer sees in the bar-infilling layout.
+    #[arg(long)]
+    pub infill_rate: Option<f64>,
     /// Tokens per training window.
     #[arg(long)]
     pub seq_len: Option<usize>,
@@ -85,9 +109,10 @@ pub struct TrainArgs {
 }
 
 fn config_from(args: &TrainArgs) -> TrainConfig {
-    let mut config = match &args.from {
-        Some(base) => TrainConfig::fine_tune(&args.out, base),
-        None => TrainConfig::new(&args.out),
+    let mut config = match (&args.from, args.arch) {
+        (Some(base), _) => TrainConfig::fine_tune(&args.out, base),
+        (None, ArchArg::Lstm) => TrainConfig::new(&args.out),
+        (None, ArchArg::Transformer) => TrainConfig::transformer(&args.out),
     };
     config.resume = args.resume;
     if let Some(v) = args.epochs {
@@ -104,6 +129,18 @@ fn config_from(args: &TrainArgs) -> TrainConfig {
     }
     if let Some(v) = args.embed {
         config.embed = v;
+    }
+    if let Some(v) = args.heads {
+        config.heads = v;
+    }
+    if let Some(v) = args.dropout {
+        config.dropout = v;
+    }
+    if let Some(v) = args.weight_decay {
+        config.weight_decay = v;
+    }
+    if let Some(v) = args.infill_rate {
+        config.infill_rate = v;
     }
     if let Some(v) = args.seq_len {
         config.seq_len = v;

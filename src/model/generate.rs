@@ -17,8 +17,10 @@ use super::ModelError;
 use super::checkpoint::{CARD_FILE, ModelCard, ModelDir};
 use super::grammar::{Grammar, Plan, PlanSection};
 use super::infer::InferenceNet;
+use super::infill::{FillPrompt, Redo, RedoPart, fill_prompt, splice};
 use super::originality::{OriginalityIndex, WINDOW_BARS, window_hashes};
 use super::phrase::PhraseMemory;
+use super::positions::PositionTracker;
 use super::register::ChorusLift;
 use super::rng::Rng;
 use super::sampling::Sampling;
@@ -41,6 +43,9 @@ pub enum Keep {
     Verse(Idea),
     /// Start the verse with the bars of this sheet (melody and chords) and continue from there.
     Primer(LeadSheet),
+    /// Keep everything of this idea but the chosen bars, and write those anew knowing what comes
+    /// before and after them (a model trained to fill in bars only).
+    Bars(Redo),
 }
 
 /// What to generate.
@@ -226,6 +231,8 @@ fn kept_chords(
 struct Setup {
     plan: Plan,
     prefix: Vec<u16>,
+    /// When bars are filled in: what the network reads instead of `prefix`, and what follows.
+    fill: Option<FillPrompt>,
     first_free_bar: usize,
     key: Option<Key>,
     tempo: Option<Tempo>,
@@ -304,6 +311,7 @@ impl Model {
             Keep::Chords(idea) => self.setup_kept_chords(request, idea),
             Keep::Verse(idea) => self.setup_kept_verse(request, idea),
             Keep::Primer(primer) => self.setup_primer(request, primer),
+            Keep::Bars(redo) => self.setup_redo(request, redo),
         }
     }
 
@@ -344,6 +352,7 @@ impl Model {
                 ],
             ),
             prefix: Vec::new(),
+            fill: None,
             first_free_bar: 0,
             key: request.key,
             tempo: request.tempo,
@@ -372,6 +381,7 @@ impl Model {
                 ],
             ),
             prefix: Vec::new(),
+            fill: None,
             first_free_bar: 0,
             key: Some(kept_key(request, sheet)),
             tempo: request.tempo.or(Some(sheet.tempo)),
@@ -408,6 +418,7 @@ impl Model {
                 ],
             ),
             prefix,
+            fill: None,
             first_free_bar: verse.bars.len(),
             key: Some(kept_key(request, sheet)),
             tempo: request.tempo.or(Some(sheet.tempo)),
@@ -465,6 +476,7 @@ impl Model {
                 ],
             ),
             prefix,
+            fill: None,
             first_free_bar: bars.len(),
             key: Some(
                 request
@@ -476,16 +488,54 @@ impl Model {
         })
     }
 
+    /// Everything of `redo.idea` kept but its chosen bars, which the network fills in.
+    fn setup_redo(&self, request: &GenerateRequest, redo: &Redo) -> Result<Setup, ModelError> {
+        let idea = &redo.idea;
+        let sheet = idea.sheet();
+        let ids = super::tokens::encode(&self.vocab, sheet)?;
+        let fill = fill_prompt(&self.vocab, &ids, redo.bars.clone())?;
+        let kept = |section: &Section, carried: &mut Option<ChordChange>| match redo.part {
+            RedoPart::Melody => {
+                kept_chords(section, normalizing_shift(sheet.key), carried).map(Some)
+            }
+            RedoPart::Both => Ok(None),
+        };
+        let mut carried = None;
+        let verse = kept(idea.verse(), &mut carried)?;
+        let chorus = kept(idea.chorus(), &mut carried)?;
+        Ok(Setup {
+            plan: self.plan(
+                request,
+                Some(sheet.key.mode),
+                Some(sheet.meter()),
+                vec![
+                    plan_section(SectionKind::Verse, idea.verse().bars.len(), verse),
+                    plan_section(SectionKind::Chorus, idea.chorus().bars.len(), chorus),
+                ],
+            ),
+            prefix: fill.prefix.clone(),
+            fill: Some(fill),
+            first_free_bar: redo.bars.start,
+            key: Some(sheet.key),
+            tempo: Some(sheet.tempo),
+        })
+    }
+
     /// Samples one token sequence under the plan, after the forced prefix.
+    ///
+    /// When bars are filled in, the network reads the fill prompt instead of the prefix, and the
+    /// sequence ends (before the grammar's end) once the span's bars are written: the bar line
+    /// after the last one becomes `Fill:end`.
     fn sample_sequence(
         &self,
-        plan: &Plan,
-        prefix: &[u16],
+        setup: &Setup,
         request: &GenerateRequest,
         rng: &mut Rng,
     ) -> Result<Vec<u16>, ModelError> {
+        let (plan, prefix) = (&setup.plan, &setup.prefix);
         let mut grammar = Grammar::new(&self.vocab, plan.clone())?;
         let mut state = self.net.start();
+        let mut tracker = PositionTracker::default();
         let mut ids = Vec::with_capacity(1024);
         let mut allowed = Vec::with_capacity(self.vocab.len());
         let mut logits = Vec::with_capacity(self.vocab.len());
@@ -494,7 +544,10 @@ impl Model {
         let mut lift = ChorusLift::new(&self.vocab, request.sampling.chorus_lift);
         for &t in prefix {
             grammar.advance(t)?;
-            self.net.step(&mut state, t);
+            let at = tracker.observe(self.vocab.token(t));
+            if setup.fill.is_none() {
+                self.net.step(&mut state, t, at);
+            }
             if let Some(m) = memory.as_mut() {
                 m.observe(t, self.vocab.token(t));
             }
@@ -503,9 +556,18 @@ impl Model {
             }
             ids.push(t);
         }
+        if let Some(fill) = &setup.fill {
+            for &(t, at) in &fill.network_prompt {
+                self.net.step(&mut state, t, at);
+            }
+        }
+        let mut bars_written = 0;
         let limit = 400 * plan.sections.iter().map(|s| s.bars).sum::<usize>() + 64;
         while !grammar.is_done() {
             grammar.allowed(&mut allowed)?;
+            if let Some(fill) = setup.fill.as_ref().filter(|f| bars_written == f.bars) {
+                self.end_fill_at_bar_line(&mut allowed, fill.end);
+            }
             let next = if allowed.len() == 1 {
                 allowed[0]
             } else {
@@ -516,7 +578,16 @@ impl Model {
                 }
                 sample(&allowed, &logits, temperature, top_p, rng)
             };
+            if setup.fill.as_ref().is_some_and(|f| next == f.end) {
+                break;
+            }
             grammar.advance(next)?;
+            if self.vocab.token(next) == Token::Bar {
+                bars_written += 1;
+                if setup.fill.as_ref().is_some_and(|f| bars_written == f.bars) {
+                    grammar.end_notes_with_current_bar();
+                }
+            }
             if let Some(m) = memory.as_mut() {
                 m.observe(next, self.vocab.token(next));
             }
@@ -530,10 +601,26 @@ impl Model {
                 )));
             }
             if !grammar.is_done() {
-                self.net.step(&mut state, next);
+                let at = tracker.observe(self.vocab.token(next));
+                self.net.step(&mut state, next, at);
             }
         }
         Ok(ids)
+    }
+
+    /// Once a fill's bars are written, what would start the next bar (a bar line, a section or
+    /// the end) ends the fill instead.
+    fn end_fill_at_bar_line(&self, allowed: &mut Vec<u16>, end: u16) {
+        let before = allowed.len();
+        allowed.retain(|&id| {
+            !matches!(
+                self.vocab.token(id),
+                Token::Bar | Token::Section(_) | Token::Eos
+            )
+        });
+        if allowed.len() < before {
+            allowed.push(end);
+        }
     }
 
     /// The decoding-time log-probability bonuses for `allowed` (phrase memory plus chorus lift)
@@ -599,7 +686,10 @@ impl Model {
         let mut rng = Rng::new(request.seed);
         let mut rejected = 0;
         for attempt in 1..=request.max_attempts.max(1) {
-            let ids = self.sample_sequence(&setup.plan, &setup.prefix, request, &mut rng)?;
+            let mut ids = self.sample_sequence(&setup, request, &mut rng)?;
+            if let Some(fill) = &setup.fill {
+                ids.extend_from_slice(&fill.suffix);
+            }
             let mode = super::tokens::sequence_mode(&self.vocab, &ids).unwrap_or(Mode::Major);
             let key = setup.key.unwrap_or_else(|| self.draw_key(mode, &mut rng));
             let tempo = setup
@@ -610,6 +700,9 @@ impl Model {
             let mut sheet = decode(&self.vocab, &ids, key, tempo, &title)?;
             if matches!(request.keep, Keep::Nothing | Keep::Chords(_)) {
                 place_melody_above_chords(&mut sheet);
+            }
+            if let Keep::Bars(redo) = &request.keep {
+                sheet = splice(redo.idea.sheet(), &sheet, redo.bars.clone(), redo.part);
             }
             if self.copies_training_song(&sheet, setup.first_free_bar) {
                 rejected += 1;
@@ -646,10 +739,12 @@ impl Model {
         let ids = encode(&self.vocab, sheet)?;
         let all: Vec<u16> = (0..self.vocab.len() as u16).collect();
         let mut state = self.net.start();
+        let mut tracker = PositionTracker::default();
         let mut logits = Vec::with_capacity(all.len());
         let mut total = 0.0f64;
         for pair in ids.windows(2) {
-            self.net.step(&mut state, pair[0]);
+            let at = tracker.observe(self.vocab.token(pair[0]));
+            self.net.step(&mut state, pair[0], at);
             self.net.logits_for(&state, &all, &mut logits);
             let max = logits.iter().cloned().fold(f32::NEG_INFINITY, f32::max) as f64;
             let log_sum = logits
@@ -772,6 +867,7 @@ mod tests {
         let mut rng = Rng::new(request.seed);
         let mut grammar = Grammar::new(&model.vocab, plan.clone()).unwrap();
         let mut state = model.net.start();
+        let mut tracker = PositionTracker::default();
         let (mut ids, mut allowed, mut logits) = (Vec::new(), Vec::new(), Vec::new());
         while !grammar.is_done() {
             grammar.allowed(&mut allowed).unwrap();
@@ -785,7 +881,8 @@ mod tests {
             grammar.advance(next).unwrap();
             ids.push(next);
             if !grammar.is_done() {
-                model.net.step(&mut state, next);
+                let at = tracker.observe(model.vocab.token(next));
+                model.net.step(&mut state, next, at);
             }
         }
         ids
@@ -821,9 +918,7 @@ mod tests {
             let off = plain(seed);
             let setup = model.setup(&off).unwrap();
             let mut rng = Rng::new(seed);
-            let ids = model
-                .sample_sequence(&setup.plan, &setup.prefix, &off, &mut rng)
-                .unwrap();
+            let ids = model.sample_sequence(&setup, &off, &mut rng).unwrap();
             assert_eq!(
                 ids,
                 plain_sequence(&model, &setup.plan, &off),
@@ -832,9 +927,7 @@ mod tests {
             let on = [request(seed, 0.5), lifted(seed, 0.5)];
             for on in on {
                 let mut rng = Rng::new(seed);
-                let biased = model
-                    .sample_sequence(&setup.plan, &setup.prefix, &on, &mut rng)
-                    .unwrap();
+                let biased = model.sample_sequence(&setup, &on, &mut rng).unwrap();
                 assert_ne!(ids, biased, "seed {seed}: {on:?} changes nothing");
             }
         }

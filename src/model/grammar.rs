@@ -108,6 +108,8 @@ pub struct Grammar<'v> {
     bar_start: u32,
     next_bar_start: u32,
     section_end: u32,
+    /// No note may sound past this tick (the end of a span of bars being filled in).
+    notes_end_by: u32,
     last_pos: Option<u32>,
     melody_end: u32,
     bar_has_melody: bool,
@@ -157,6 +159,7 @@ impl<'v> Grammar<'v> {
             bar_start: 0,
             next_bar_start: 0,
             section_end: 0,
+            notes_end_by: u32::MAX,
             last_pos: None,
             melody_end: 0,
             bar_has_melody: false,
@@ -218,6 +221,12 @@ impl<'v> Grammar<'v> {
         Ok((id, bass))
     }
 
+    /// From now on every note ends by the end of the current bar: the bars after it are kept
+    /// music (a span being filled in), which a held note must not run into.
+    pub fn end_notes_with_current_bar(&mut self) {
+        self.notes_end_by = self.next_bar_start;
+    }
+
     fn note_fits_at(&self, pos: u32) -> bool {
         self.bar_start + pos >= self.melody_end && self.bar_start + pos < self.section_end
     }
@@ -271,7 +280,8 @@ impl<'v> Grammar<'v> {
             },
             Last::Bass => self.after_chord_or_bass(out)?,
             Last::Pitch(onset) => {
-                let room = self.section_end.saturating_sub(self.bar_start + onset);
+                let end = self.section_end.min(self.notes_end_by);
+                let room = end.saturating_sub(self.bar_start + onset);
                 out.extend(
                     self.groups
                         .durations
@@ -387,6 +397,12 @@ impl<'v> Grammar<'v> {
         let token = self.vocab.token(id);
         self.last = match token {
             Token::Pad => return Err(ModelError::Internal("padding in a sequence".into())),
+            Token::Fill(_) => {
+                return Err(ModelError::Internal(
+                    "the grammar follows the bars in their musical order, without infilling markers"
+                        .into(),
+                ));
+            }
             Token::Bos => Last::Bos,
             Token::Eos => Last::Eos,
             Token::Mode(_) => Last::Mode,

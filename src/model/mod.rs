@@ -1,11 +1,14 @@
-//! The model: lead sheets as tokens, an LSTM network in libtorch (tch), training on a folder
-//! of songs, and constrained generation of verse+chorus ideas.
+//! The model: lead sheets as tokens, a network in libtorch (tch) — the first-generation LSTM or
+//! the bar-aware Transformer trained to fill in bars — training on a folder of songs, and
+//! constrained generation of verse+chorus ideas.
 //!
 //! - [`tokens`]: the vocabulary and lead sheet ↔ token sequences (key normalized, see there why).
-//! - [`network`]: the libtorch LSTM used for training; [`infer`]: the same network as a plain
-//!   Rust cell for fast step-by-step sampling on the CPU.
+//! - [`network`]: the libtorch networks used for training ([`transformer`] holds the
+//!   Transformer's layers, [`positions`] its bar and beat slots); [`infer`]: the same networks
+//!   in plain Rust for fast step-by-step sampling on the CPU.
 //! - [`train`](mod@train): the training loop with progress events, cancellation, checkpoints.
-//! - [`generate`]: [`Model::load`] and [`Model::generate`]: sampling under the [`grammar`].
+//! - [`generate`]: [`Model::load`] and [`Model::generate`]: sampling under the [`grammar`];
+//!   [`infill`]: redoing chosen bars with the bars before and after them in the prompt.
 //! - [`sampling`]: [`Sampling`], the one definition of how ideas are drawn (temperature,
 //!   top-p, decoding priors), with its defaults and range check.
 //! - [`phrase`]: phrase memory, a decoding-time bias towards the melody 4 and 8 bars back;
@@ -17,14 +20,17 @@ pub mod checkpoint;
 pub mod generate;
 pub mod grammar;
 pub mod infer;
+pub mod infill;
 pub mod network;
 pub mod originality;
 pub mod phrase;
+pub mod positions;
 pub mod register;
 pub mod rng;
 pub mod sampling;
 pub mod tokens;
 pub mod train;
+pub mod transformer;
 
 pub use checkpoint::ModelCard;
 pub use generate::{GenerateRequest, GeneratedIdea, Keep, Model};

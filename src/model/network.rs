@@ -1,6 +1,7 @@
-//! The network in libtorch, for training: token embedding → stacked LSTM → linear head over the
-//! vocabulary. The whole sequence goes through libtorch's fused `lstm` op (one call per batch).
-//! Generation does not use this module: [`super::infer`] runs the same weights step by step.
+//! The networks in libtorch, for training: token embedding → stacked LSTM → linear head (the
+//! first generation), or a decoder-only Transformer with bar- and beat-position embeddings (see
+//! [`super::transformer`]). A whole batch goes through in one call. Generation does not use this
+//! module: [`super::infer`] runs the same weights step by step in plain Rust.
 
 use std::path::Path;
 
@@ -9,32 +10,94 @@ use tch::nn::{self, Module};
 use tch::{Device, Kind, Tensor};
 
 use super::ModelError;
+use super::transformer::Transformer;
+
+/// Which kind of network a model is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Arch {
+    /// Stacked LSTM: `embed` is the embedding size, `hidden` the cell size. Models written
+    /// before the Transformer have no `arch` in their card and are LSTMs.
+    #[default]
+    Lstm,
+    /// Decoder-only Transformer: `embed` is the model width, `hidden` the feed-forward width,
+    /// `layers` the blocks and `heads` the attention heads per block.
+    Transformer,
+}
 
 /// The shape of the network, saved with every checkpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct NetworkConfig {
+    #[serde(default)]
+    pub arch: Arch,
     pub vocab_size: usize,
     pub embed: usize,
     pub hidden: usize,
     pub layers: usize,
+    /// Attention heads (Transformer only).
+    #[serde(default)]
+    pub heads: usize,
     /// Dropout between layers and on the embedding and output, during training only.
     pub dropout: f64,
 }
 
 impl NetworkConfig {
+    /// An LSTM of this shape.
+    pub fn lstm(vocab_size: usize, embed: usize, hidden: usize, layers: usize) -> NetworkConfig {
+        NetworkConfig {
+            arch: Arch::Lstm,
+            vocab_size,
+            embed,
+            hidden,
+            layers,
+            heads: 0,
+            dropout: 0.0,
+        }
+    }
+
     /// Number of weights.
     pub fn parameters(&self) -> usize {
-        let (v, e, h) = (self.vocab_size, self.embed, self.hidden);
-        let mut n = v * e + h * v + v;
-        for layer in 0..self.layers {
-            let input = if layer == 0 { e } else { h };
-            n += 4 * h * (input + h) + 8 * h;
+        self.tensor_shapes()
+            .iter()
+            .map(|(_, shape)| shape.iter().product::<i64>() as usize)
+            .sum()
+    }
+
+    /// Why this shape cannot be built, if it cannot.
+    pub fn check(&self) -> Result<(), ModelError> {
+        let fits = match self.arch {
+            Arch::Lstm => self.embed > 0 && self.hidden > 0 && self.layers > 0,
+            Arch::Transformer => {
+                self.heads > 0 && self.embed % self.heads == 0 && self.hidden > 0 && self.layers > 0
+            }
+        };
+        if fits {
+            Ok(())
+        } else {
+            Err(ModelError::Request(format!(
+                "a network of width {}, hidden size {}, {} layers and {} heads cannot be built{}",
+                self.embed,
+                self.hidden,
+                self.layers,
+                self.heads,
+                if self.arch == Arch::Transformer {
+                    " (the width must be a multiple of the heads)"
+                } else {
+                    ""
+                }
+            )))
         }
-        n
     }
 
     /// The names and shapes of every weight tensor.
     pub fn tensor_shapes(&self) -> Vec<(String, Vec<i64>)> {
+        match self.arch {
+            Arch::Lstm => self.lstm_shapes(),
+            Arch::Transformer => super::transformer::tensor_shapes(self),
+        }
+    }
+
+    fn lstm_shapes(&self) -> Vec<(String, Vec<i64>)> {
         let (v, e, h) = (
             self.vocab_size as i64,
             self.embed as i64,
@@ -54,75 +117,71 @@ impl NetworkConfig {
     }
 }
 
+/// The LSTM's layers.
+#[derive(Debug)]
+struct Lstm {
+    embed: nn::Embedding,
+    weights: Vec<Tensor>,
+    head: nn::Linear,
+}
+
+#[derive(Debug)]
+enum Body {
+    Lstm(Lstm),
+    Transformer(Transformer),
+}
+
+/// Token ids and their bar and beat slots, `[batch, time]` int64 each.
+#[derive(Debug)]
+pub struct NetInput {
+    pub tokens: Tensor,
+    pub bars: Tensor,
+    pub beats: Tensor,
+}
+
+impl NetInput {
+    /// Token ids alone, every token at the zero position (enough for an LSTM, which ignores
+    /// positions).
+    pub fn tokens_only(tokens: Tensor) -> NetInput {
+        let zeros = tokens.zeros_like();
+        NetInput {
+            bars: zeros.shallow_clone(),
+            beats: zeros,
+            tokens,
+        }
+    }
+}
+
 /// The trainable network and its variable store.
 #[derive(Debug)]
 pub struct Network {
     pub vs: nn::VarStore,
     pub config: NetworkConfig,
-    embed: nn::Embedding,
-    lstm_weights: Vec<Tensor>,
-    head: nn::Linear,
+    body: Body,
 }
 
 impl Network {
     /// A freshly initialized network on `device`.
     pub fn new(config: NetworkConfig, device: Device) -> Network {
         let vs = nn::VarStore::new(device);
-        let root = vs.root();
-        let (v, e, h) = (
-            config.vocab_size as i64,
-            config.embed as i64,
-            config.hidden as i64,
-        );
-        let embed = nn::embedding(&root / "embed", v, e, Default::default());
-        let lstm = &root / "lstm";
-        let bound = 1.0 / (h as f64).sqrt();
-        let uniform = nn::Init::Uniform {
-            lo: -bound,
-            up: bound,
+        let body = match config.arch {
+            Arch::Lstm => Body::Lstm(Lstm::new(&vs.root(), &config)),
+            Arch::Transformer => Body::Transformer(Transformer::new(&vs.root(), &config)),
         };
-        let mut lstm_weights = Vec::new();
-        for layer in 0..config.layers {
-            let input = if layer == 0 { e } else { h };
-            lstm_weights.push(lstm.var(&format!("weight_ih_l{layer}"), &[4 * h, input], uniform));
-            lstm_weights.push(lstm.var(&format!("weight_hh_l{layer}"), &[4 * h, h], uniform));
-            lstm_weights.push(lstm.var(&format!("bias_ih_l{layer}"), &[4 * h], uniform));
-            lstm_weights.push(lstm.var(&format!("bias_hh_l{layer}"), &[4 * h], uniform));
-        }
-        let head = nn::linear(&root / "head", h, v, Default::default());
-        Network {
-            vs,
-            config,
-            embed,
-            lstm_weights,
-            head,
-        }
+        Network { vs, config, body }
     }
 
     pub fn device(&self) -> Device {
         self.vs.device()
     }
 
-    /// Logits `[batch, time, vocab]` for token ids `[batch, time]` (int64).
-    pub fn forward(&self, input: &Tensor, train: bool) -> Tensor {
-        let batch = input.size()[0];
+    /// Logits `[batch, time, vocab]` for a batch.
+    pub fn forward(&self, input: &NetInput, train: bool) -> Tensor {
         let p = if train { self.config.dropout } else { 0.0 };
-        let x = self.embed.forward(input).dropout(p, train);
-        let zeros = Tensor::zeros(
-            [self.config.layers as i64, batch, self.config.hidden as i64],
-            (Kind::Float, self.device()),
-        );
-        let (out, _, _) = x.lstm(
-            &[&zeros, &zeros],
-            &self.lstm_weights.iter().collect::<Vec<_>>(),
-            true,
-            self.config.layers as i64,
-            p,
-            train,
-            false,
-            true,
-        );
-        self.head.forward(&out.dropout(p, train))
+        match &self.body {
+            Body::Lstm(lstm) => lstm.forward(&self.config, &input.tokens, p, train),
+            Body::Transformer(t) => t.forward(input, p, train),
+        }
     }
 
     /// Saves the weights as safetensors at `path`, through a temporary file renamed into place.
@@ -157,6 +216,57 @@ impl Network {
             }
             Ok(())
         })
+    }
+}
+
+impl Lstm {
+    fn new(root: &nn::Path, config: &NetworkConfig) -> Lstm {
+        let (v, e, h) = (
+            config.vocab_size as i64,
+            config.embed as i64,
+            config.hidden as i64,
+        );
+        let embed = nn::embedding(root / "embed", v, e, Default::default());
+        let lstm = root / "lstm";
+        let bound = 1.0 / (h as f64).sqrt();
+        let uniform = nn::Init::Uniform {
+            lo: -bound,
+            up: bound,
+        };
+        let mut weights = Vec::new();
+        for layer in 0..config.layers {
+            let input = if layer == 0 { e } else { h };
+            weights.push(lstm.var(&format!("weight_ih_l{layer}"), &[4 * h, input], uniform));
+            weights.push(lstm.var(&format!("weight_hh_l{layer}"), &[4 * h, h], uniform));
+            weights.push(lstm.var(&format!("bias_ih_l{layer}"), &[4 * h], uniform));
+            weights.push(lstm.var(&format!("bias_hh_l{layer}"), &[4 * h], uniform));
+        }
+        let head = nn::linear(root / "head", h, v, Default::default());
+        Lstm {
+            embed,
+            weights,
+            head,
+        }
+    }
+
+    fn forward(&self, config: &NetworkConfig, input: &Tensor, p: f64, train: bool) -> Tensor {
+        let batch = input.size()[0];
+        let x = self.embed.forward(input).dropout(p, train);
+        let zeros = Tensor::zeros(
+            [config.layers as i64, batch, config.hidden as i64],
+            (Kind::Float, input.device()),
+        );
+        let (out, _, _) = x.lstm(
+            &[&zeros, &zeros],
+            &self.weights.iter().collect::<Vec<_>>(),
+            true,
+            config.layers as i64,
+            p,
+            train,
+            false,
+            true,
+        );
+        self.head.forward(&out.dropout(p, train))
     }
 }
 

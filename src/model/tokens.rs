@@ -99,6 +99,34 @@ pub enum Token {
     Pitch(u8),
     /// A duration in grid ticks (one of [`durations`]).
     Dur(u32),
+    /// A marker of the bar-infilling layout (see [`Fill`]).
+    Fill(Fill),
+}
+
+/// The markers of the infilling layout the Transformer is trained with: a song's bars `a..b`
+/// are moved to the end, `prefix Fill:after suffix Fill:here middle Fill:end`, so the network
+/// writes bars knowing what comes before *and* after them. The LSTM's vocabulary has no such
+/// tokens; it only continues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Fill {
+    /// What follows is the music after the bars to write.
+    After,
+    /// What follows are the bars to write.
+    Here,
+    /// The bars to write are complete.
+    End,
+}
+
+impl Fill {
+    pub const ALL: [Fill; 3] = [Fill::After, Fill::Here, Fill::End];
+
+    fn name(self) -> &'static str {
+        match self {
+            Fill::After => "after",
+            Fill::Here => "here",
+            Fill::End => "end",
+        }
+    }
 }
 
 impl fmt::Display for Token {
@@ -122,6 +150,7 @@ impl fmt::Display for Token {
             Token::Bass(pc) => write!(f, "Bass:{pc}"),
             Token::Pitch(p) => write!(f, "Pitch:{p}"),
             Token::Dur(d) => write!(f, "Dur:{d}"),
+            Token::Fill(mark) => write!(f, "Fill:{}", mark.name()),
         }
     }
 }
@@ -162,6 +191,12 @@ impl FromStr for Token {
             "Bass" => Token::Bass(arg.parse().map_err(|_| bad())?),
             "Pitch" => Token::Pitch(u8::try_from(number(arg)?).map_err(|_| bad())?),
             "Dur" => Token::Dur(number(arg)?),
+            "Fill" => Token::Fill(
+                Fill::ALL
+                    .into_iter()
+                    .find(|m| m.name() == arg)
+                    .ok_or_else(bad)?,
+            ),
             _ => return Err(bad()),
         };
         Ok(token)
@@ -200,6 +235,7 @@ impl Vocab {
         tokens.extend((0..12).map(|pc| Token::Bass(PitchClass::new(pc))));
         tokens.extend((PITCH_LOW..=PITCH_HIGH).map(Token::Pitch));
         tokens.extend(durations().into_iter().map(Token::Dur));
+        tokens.extend(Fill::ALL.map(Token::Fill));
         Vocab::from_tokens(tokens).expect("the standard vocabulary has no duplicates")
     }
 
@@ -549,6 +585,12 @@ pub fn decode(
                 i += 1;
             }
             Token::Dur(_) => return Err(bad(i, "a duration without a note")),
+            Token::Fill(_) => {
+                return Err(bad(
+                    i,
+                    "an infilling marker (decode the bars in their musical order)",
+                ));
+            }
         }
         i += 1;
     }

@@ -25,10 +25,12 @@ use super::checkpoint::{
     DataSummary, EpochLog, FORMAT, FORMAT_VERSION, Metrics, ModelCard, ModelDir, TrainSettings,
     write_atomic,
 };
-use super::network::{Network, NetworkConfig};
+use super::infill::bar_cuts;
+use super::network::{Arch, NetInput, Network, NetworkConfig};
 use super::originality::OriginalityIndex;
+use super::positions::{Position, positions};
 use super::rng::{Rng, fnv1a};
-use super::tokens::{Token, Vocab, encode};
+use super::tokens::{Fill, Token, Vocab, encode};
 
 /// What to train and how.
 #[derive(Debug, Clone)]
@@ -43,10 +45,17 @@ pub struct TrainConfig {
     /// Stop after this many epochs without a better validation loss.
     pub patience: usize,
     /// Shape of a new network (ignored with `from` or `resume`, which keep theirs).
+    pub arch: Arch,
     pub embed: usize,
     pub hidden: usize,
     pub layers: usize,
+    pub heads: usize,
     pub dropout: f64,
+    /// AdamW weight decay (0: plain Adam, as the LSTM was trained).
+    pub weight_decay: f64,
+    /// Share of training windows shown in the infilling layout (a Transformer only; an LSTM
+    /// cannot use the bars after the ones it writes).
+    pub infill_rate: f64,
     pub seq_len: usize,
     pub batch_size: usize,
     pub learning_rate: f64,
@@ -74,10 +83,14 @@ impl TrainConfig {
             resume: false,
             max_epochs: 30,
             patience: 3,
+            arch: Arch::Lstm,
             embed: 96,
             hidden: 256,
             layers: 2,
+            heads: 0,
             dropout: 0.1,
+            weight_decay: 0.0,
+            infill_rate: 0.0,
             seq_len: 256,
             batch_size: 64,
             learning_rate: 3e-3,
@@ -90,6 +103,25 @@ impl TrainConfig {
         }
     }
 
+    /// Defaults for a new Transformer written to `out_dir` (the shape and regularization of
+    /// the shipped second-generation model; its card says why).
+    pub fn transformer(out_dir: impl Into<PathBuf>) -> TrainConfig {
+        TrainConfig {
+            arch: Arch::Transformer,
+            embed: 192,
+            hidden: 768,
+            layers: 4,
+            heads: 4,
+            dropout: 0.15,
+            weight_decay: 0.05,
+            infill_rate: 0.5,
+            seq_len: 512,
+            batch_size: 16,
+            learning_rate: 1e-3,
+            ..TrainConfig::new(out_dir)
+        }
+    }
+
     /// Defaults for fine-tuning `base` on a small folder: a lower learning rate, short patience.
     pub fn fine_tune(out_dir: impl Into<PathBuf>, base: impl Into<PathBuf>) -> TrainConfig {
         TrainConfig {
@@ -99,6 +131,7 @@ impl TrainConfig {
             patience: 3,
             max_epochs: 30,
             validation_percent: 15,
+            infill_rate: 0.5,
             ..TrainConfig::new(out_dir)
         }
     }
@@ -201,8 +234,8 @@ struct EncodedSong {
 
 /// Prepared data: windows for training and validation and the summary for the card.
 struct Prepared {
-    train: Vec<Vec<u16>>,
-    validation: Vec<Vec<u16>>,
+    train: Vec<Window>,
+    validation: Vec<Window>,
     summary: DataSummary,
     fingerprint: u64,
     index: OriginalityIndex,
@@ -272,14 +305,18 @@ fn prepare(
         } else {
             windows(vocab, &song.ids, config.seq_len)
         };
+        let windows = windows.into_iter().map(|w| Window::new(vocab, w));
+        let tokens = |ws: &[Window]| ws.iter().map(|w| w.ids.len() - 1).sum::<usize>();
         if *is_val {
             summary.validation_songs.push(song.name.clone());
-            summary.validation_tokens += windows.iter().map(|w| w.len() - 1).sum::<usize>();
+            let before = validation.len();
             validation.extend(windows);
+            summary.validation_tokens += tokens(&validation[before..]);
         } else {
             summary.train_songs += 1;
-            summary.train_tokens += windows.iter().map(|w| w.len() - 1).sum::<usize>();
+            let before = train.len();
             train.extend(windows);
+            summary.train_tokens += tokens(&train[before..]);
         }
     }
     // The guard covers every song of the folder, validation songs included.
@@ -374,28 +411,107 @@ fn windows(vocab: &Vocab, ids: &[u16], seq_len: usize) -> Vec<Vec<u16>> {
     out
 }
 
-/// `[batch, time]` input and target tensors for a batch of windows, padded with `Pad` (id 0).
-fn batch_tensors(windows: &[&Vec<u16>], device: Device) -> (Tensor, Tensor, usize) {
-    let t = windows.iter().map(|w| w.len() - 1).max().unwrap_or(1);
+/// A training window: tokens in musical order, each token's position, and where its bars
+/// start (the cut points of the infilling layout).
+#[derive(Debug, Clone)]
+struct Window {
+    ids: Vec<u16>,
+    positions: Vec<Position>,
+    /// Token indices where a bar starts, at its section's header when it opens one.
+    cuts: Vec<usize>,
+}
+
+impl Window {
+    fn new(vocab: &Vocab, ids: Vec<u16>) -> Window {
+        Window {
+            positions: positions(vocab, &ids),
+            cuts: bar_cuts(vocab, &ids),
+            ids,
+        }
+    }
+
+    /// The window as it is shown to the network: in musical order, or (when `fill` says
+    /// which bars) in the infilling layout `prefix Fill:after suffix Fill:here middle Fill:end`,
+    /// every token keeping the position it has in musical order.
+    fn layout(&self, vocab: &Vocab, fill: Option<(usize, usize)>) -> (Vec<u16>, Vec<Position>) {
+        let Some((first, count)) = fill else {
+            return (self.ids.clone(), self.positions.clone());
+        };
+        let start = self.cuts[first];
+        let end = self
+            .cuts
+            .get(first + count)
+            .copied()
+            .unwrap_or(self.ids.len());
+        let marker = |m: Fill| vocab.id(Token::Fill(m)).expect("a vocabulary with Fill");
+        let mut ids = Vec::with_capacity(self.ids.len() + 3);
+        let mut at = Vec::with_capacity(self.ids.len() + 3);
+        let mut push = |range: std::ops::Range<usize>, then: Option<Fill>| {
+            ids.extend_from_slice(&self.ids[range.clone()]);
+            at.extend_from_slice(&self.positions[range]);
+            if let Some(m) = then {
+                ids.push(marker(m));
+                at.push(Position::default());
+            }
+        };
+        push(0..start, Some(Fill::After));
+        push(end..self.ids.len(), Some(Fill::Here));
+        push(start..end, Some(Fill::End));
+        (ids, at)
+    }
+
+    /// Which bars to move to the end, if this draw shows the window in the infilling layout:
+    /// 1 to 8 bars, leaving at least one bar before or after them.
+    fn draw_fill(&self, rate: f64, rng: &mut Rng) -> Option<(usize, usize)> {
+        let bars = self.cuts.len();
+        if rate <= 0.0 || bars < 2 || rng.next_f64() >= rate {
+            return None;
+        }
+        let count = 1 + rng.below((bars - 1).min(8));
+        let first = rng.below(bars - count + 1);
+        Some((first, count))
+    }
+}
+
+/// A batch's network input and targets (`[batch, time]`, padded with `Pad`, id 0), and its
+/// count of predicted tokens.
+fn batch_tensors(
+    windows: &[(Vec<u16>, Vec<Position>)],
+    device: Device,
+) -> (NetInput, Tensor, usize) {
+    let t = windows.iter().map(|w| w.0.len() - 1).max().unwrap_or(1);
     let mut input = vec![0i64; windows.len() * t];
+    let mut bars = vec![0i64; windows.len() * t];
+    let mut beats = vec![0i64; windows.len() * t];
     let mut target = vec![0i64; windows.len() * t];
     let mut tokens = 0;
-    for (b, w) in windows.iter().enumerate() {
-        for i in 0..w.len() - 1 {
-            input[b * t + i] = w[i] as i64;
-            target[b * t + i] = w[i + 1] as i64;
+    for (b, (ids, at)) in windows.iter().enumerate() {
+        for i in 0..ids.len() - 1 {
+            input[b * t + i] = ids[i] as i64;
+            bars[b * t + i] = at[i].bar as i64;
+            beats[b * t + i] = at[i].beat as i64;
+            target[b * t + i] = ids[i + 1] as i64;
         }
-        tokens += w.len() - 1;
+        tokens += ids.len() - 1;
     }
     let shape = [windows.len() as i64, t as i64];
+    let tensor = |v: &[i64]| Tensor::from_slice(v).view(shape).to_device(device);
     (
-        Tensor::from_slice(&input).view(shape).to_device(device),
-        Tensor::from_slice(&target).view(shape).to_device(device),
+        NetInput {
+            tokens: tensor(&input),
+            bars: tensor(&bars),
+            beats: tensor(&beats),
+        },
+        tensor(&target),
         tokens,
     )
 }
 
-fn batch_loss(net: &Network, windows: &[&Vec<u16>], train: bool) -> (Tensor, usize) {
+fn batch_loss(
+    net: &Network,
+    windows: &[(Vec<u16>, Vec<Position>)],
+    train: bool,
+) -> (Tensor, usize) {
     let (input, target, tokens) = batch_tensors(windows, net.device());
     let logits = net.forward(&input, train);
     let v = net.config.vocab_size as i64;
@@ -409,14 +525,18 @@ fn batch_loss(net: &Network, windows: &[&Vec<u16>], train: bool) -> (Tensor, usi
     (loss, tokens)
 }
 
-/// Mean cross-entropy per token (nats) over windows, without dropout or gradients.
-pub fn evaluate_windows(net: &Network, windows: &[Vec<u16>], batch_size: usize) -> f64 {
+/// Mean cross-entropy per token (nats) over windows in musical order, without dropout or
+/// gradients.
+fn evaluate_windows(net: &Network, windows: &[Window], batch_size: usize) -> f64 {
     let mut total = 0.0;
     let mut count = 0usize;
     tch::no_grad(|| {
-        let refs: Vec<&Vec<u16>> = windows.iter().collect();
-        for chunk in refs.chunks(batch_size.max(1)) {
-            let (loss, tokens) = batch_loss(net, chunk, false);
+        for chunk in windows.chunks(batch_size.max(1)) {
+            let plain: Vec<_> = chunk
+                .iter()
+                .map(|w| (w.ids.clone(), w.positions.clone()))
+                .collect();
+            let (loss, tokens) = batch_loss(net, &plain, false);
             total += loss.double_value(&[]) * tokens as f64;
             count += tokens;
         }
@@ -478,12 +598,15 @@ fn start_point(config: &TrainConfig) -> Result<Start, ModelError> {
     }
     let vocab = Vocab::standard();
     let network = NetworkConfig {
+        arch: config.arch,
         vocab_size: vocab.len(),
         embed: config.embed,
         hidden: config.hidden,
         layers: config.layers,
+        heads: config.heads,
         dropout: config.dropout,
     };
+    network.check()?;
     Ok(Start {
         vocab,
         network,
@@ -531,6 +654,7 @@ struct Trainer<'a> {
     config: TrainConfig,
     report: &'a mut dyn FnMut(TrainEvent),
     out: ModelDir,
+    vocab: Vocab,
     data: Prepared,
     net: Network,
     opt: nn::Optimizer,
@@ -598,14 +722,13 @@ impl<'a> Trainer<'a> {
         if !state.has_best {
             data.index.save(&out.originality())?;
         }
-        let opt = nn::Adam::default()
-            .build(&net.vs, state.learning_rate)
-            .map_err(ModelError::from)?;
+        let opt = optimizer(&net, &config, state.learning_rate)?;
         Ok(Trainer {
             elapsed_before: state.elapsed_seconds,
             config,
             report,
             out,
+            vocab: start.vocab,
             data,
             net,
             opt,
@@ -659,11 +782,7 @@ impl<'a> Trainer<'a> {
                 return stop;
             }
             let batch_size = self.batch_size();
-            let chunk: Vec<&Vec<u16>> = order
-                [b * batch_size..((b + 1) * batch_size).min(order.len())]
-                .iter()
-                .map(|&i| &self.data.train[i])
-                .collect();
+            let chunk = self.batch(&order[b * batch_size..((b + 1) * batch_size).min(order.len())]);
             let (loss, tokens) = batch_loss(&self.net, &chunk, true);
             self.opt.backward_step_clip_norm(&loss, 1.0);
             let loss_value = loss.double_value(&[]);
@@ -678,6 +797,28 @@ impl<'a> Trainer<'a> {
             }
         }
         None
+    }
+
+    /// The listed training windows, each in musical order or (for a network that can use what
+    /// comes after) in the infilling layout, drawn afresh every epoch.
+    fn batch(&self, indices: &[usize]) -> Vec<(Vec<u16>, Vec<Position>)> {
+        let can_fill = self.vocab.id(Token::Fill(Fill::Here)).is_some();
+        let rate = match self.net.config.arch {
+            Arch::Transformer if can_fill => self.config.infill_rate,
+            _ => 0.0,
+        };
+        indices
+            .iter()
+            .map(|&i| {
+                let window = &self.data.train[i];
+                let mut rng = Rng::new(
+                    self.config.seed
+                        ^ (self.state.epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                        ^ (i as u64).wrapping_mul(0xD1B5_4A32_D192_ED03),
+                );
+                window.layout(&self.vocab, window.draw_fill(rate, &mut rng))
+            })
+            .collect()
     }
 
     /// Reports [`TrainEvent::Progress`] after batch `b` (0-based) of the epoch.
@@ -797,6 +938,25 @@ impl<'a> Trainer<'a> {
     }
 }
 
+/// Adam for the LSTM (as it was trained); AdamW, with the configured weight decay, when one
+/// is set.
+fn optimizer(
+    net: &Network,
+    config: &TrainConfig,
+    learning_rate: f64,
+) -> Result<nn::Optimizer, ModelError> {
+    let built = if config.weight_decay > 0.0 {
+        nn::AdamW {
+            wd: config.weight_decay,
+            ..Default::default()
+        }
+        .build(&net.vs, learning_rate)
+    } else {
+        nn::Adam::default().build(&net.vs, learning_rate)
+    };
+    built.map_err(ModelError::from)
+}
+
 /// The state of a run that starts now (not resumed).
 fn fresh_state(
     config: &TrainConfig,
@@ -911,5 +1071,54 @@ mod tests {
         assert_eq!(validation, windows(&vocab, &own_key, 64));
         let training = all_key_windows(&vocab, &song, false, 64).unwrap();
         assert_eq!(training.len(), 12 * validation.len());
+    }
+
+    #[test]
+    fn the_infilling_layout_moves_whole_bars_and_keeps_their_positions() {
+        let vocab = Vocab::standard();
+        let ids = encode(&vocab, &long_song()).unwrap();
+        let window = Window::new(&vocab, windows(&vocab, &ids, 200).remove(0));
+        assert!(window.cuts.len() > 4, "{:?}", window.cuts);
+        // Every cut is a bar line or the header of the section it opens.
+        for &c in &window.cuts {
+            assert!(
+                matches!(vocab.token(window.ids[c]), Token::Bar | Token::Section(_)),
+                "{c}"
+            );
+        }
+        let (plain, _) = window.layout(&vocab, None);
+        assert_eq!(plain, window.ids);
+        let (ids, at) = window.layout(&vocab, Some((1, 2)));
+        let id = |m| vocab.id(Token::Fill(m)).unwrap();
+        let after = ids.iter().position(|&t| t == id(Fill::After)).unwrap();
+        let here = ids.iter().position(|&t| t == id(Fill::Here)).unwrap();
+        assert_eq!(*ids.last().unwrap(), id(Fill::End));
+        assert_eq!(ids.len(), window.ids.len() + 3);
+        let (start, end) = (window.cuts[1], window.cuts[3]);
+        assert_eq!(&ids[..after], &window.ids[..start]);
+        assert_eq!(&ids[after + 1..here], &window.ids[end..]);
+        assert_eq!(&ids[here + 1..ids.len() - 1], &window.ids[start..end]);
+        assert_eq!(&at[here + 1..ids.len() - 1], &window.positions[start..end]);
+        assert_eq!(at[after], Position::default());
+    }
+
+    #[test]
+    fn infilling_draws_leave_music_on_one_side_and_follow_the_rate() {
+        let vocab = Vocab::standard();
+        let ids = encode(&vocab, &long_song()).unwrap();
+        let window = Window::new(&vocab, windows(&vocab, &ids, 200).remove(0));
+        let mut rng = Rng::new(9);
+        let draws: Vec<_> = (0..400).map(|_| window.draw_fill(0.5, &mut rng)).collect();
+        let filled = draws.iter().flatten().count();
+        assert!((150..250).contains(&filled), "{filled}");
+        for &(first, count) in draws.iter().flatten() {
+            assert!((1..=8).contains(&count));
+            assert!(count < window.cuts.len());
+            assert!(first + count <= window.cuts.len());
+        }
+        assert!(
+            (0..50).all(|_| window.draw_fill(0.0, &mut rng).is_none()),
+            "rate 0 never fills"
+        );
     }
 }
