@@ -7,6 +7,7 @@
 pub mod bench;
 pub mod eval;
 pub mod generate;
+pub mod harmonize;
 pub mod inspect;
 pub mod play;
 pub mod ports;
@@ -39,6 +40,8 @@ pub enum Command {
     Train(train::TrainArgs),
     /// Write one verse+chorus idea to a MIDI file.
     Generate(generate::GenerateArgs),
+    /// Write chords under a melody from a MIDI file (the melody is kept note for note).
+    Harmonize(harmonize::HarmonizeArgs),
     /// Measure a model beside real songs: likelihood, n-gram baseline, metrics of generated ideas.
     Eval(eval::EvalArgs),
     /// Measure generation and training speed.
@@ -83,6 +86,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Render(args) => render::run(args),
         Command::Train(args) => train::run(args),
         Command::Generate(args) => generate::run(args),
+        Command::Harmonize(args) => harmonize::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Eval(args) => eval::run(args),
     }

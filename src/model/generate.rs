@@ -293,6 +293,11 @@ impl Model {
         &self.vocab
     }
 
+    /// The network, for the other ways of writing with it ([`super::harmonize`]).
+    pub(crate) fn net(&self) -> &InferenceNet {
+        &self.net
+    }
+
     pub fn originality_index(&self) -> &OriginalityIndex {
         &self.index
     }

@@ -8,7 +8,8 @@
 //!   in plain Rust for fast step-by-step sampling on the CPU.
 //! - [`train`](mod@train): the training loop with progress events, cancellation, checkpoints.
 //! - [`generate`]: [`Model::load`] and [`Model::generate`]: sampling under the [`grammar`];
-//!   [`infill`]: redoing chosen bars with the bars before and after them in the prompt.
+//!   [`infill`]: redoing chosen bars with the bars before and after them in the prompt;
+//!   [`harmonize`]: chords for a composer's melody, each bar chosen knowing its notes.
 //! - [`sampling`]: [`Sampling`], the one definition of how ideas are drawn (temperature,
 //!   top-p, decoding priors), with its defaults and range check.
 //! - [`phrase`]: phrase memory, a decoding-time bias towards the melody 4 and 8 bars back;
@@ -19,6 +20,7 @@
 pub mod checkpoint;
 pub mod generate;
 pub mod grammar;
+pub mod harmonize;
 pub mod infer;
 pub mod infill;
 pub mod network;
