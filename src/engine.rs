@@ -152,11 +152,11 @@ impl PlayerControl for ThreadPlayer {
         Ok(())
     }
 
-    fn play(&mut self, idea: &Idea, looping: bool) -> anyhow::Result<()> {
+    fn play(&mut self, idea: &Idea, looping: bool, from_seconds: f64) -> anyhow::Result<()> {
         let bytes = lead_sheet_to_smf_bytes(idea.sheet(), &ExportOptions::default())?;
         let timeline = Timeline::from_smf_bytes(&bytes)?;
         self.player.send(PlayerCommand::SetLoop(looping));
-        self.player.play(timeline);
+        self.player.play_from(timeline, from_seconds);
         Ok(())
     }
 

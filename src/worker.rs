@@ -19,6 +19,7 @@ use std::thread::JoinHandle;
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use serde::{Deserialize, Serialize};
 
+use crate::model::infill::{Redo, RedoPart};
 use crate::model::rng::Rng;
 use crate::model::{GenerateRequest, Keep, Sampling, TrainEvent, TrainOutcome};
 use crate::music::{Idea, Key, Meter, Tempo};
@@ -133,6 +134,20 @@ pub enum Part {
     MelodyOverChords,
     /// A new chorus after the same verse.
     ChorusForVerse,
+    /// Bars `first..=last` (0-based, across verse and chorus) written anew, the rest kept.
+    Bars {
+        first: usize,
+        last: usize,
+        part: BarPart,
+    },
+}
+
+/// What of the chosen bars is new.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BarPart {
+    Melody,
+    Chords,
+    Both,
 }
 
 impl Part {
@@ -141,14 +156,40 @@ impl Part {
         match self {
             Part::MelodyOverChords => Keep::Chords(idea.clone()),
             Part::ChorusForVerse => Keep::Verse(idea.clone()),
+            Part::Bars { first, last, part } => Keep::Bars(Redo {
+                idea: idea.clone(),
+                bars: first..last + 1,
+                part: match part {
+                    BarPart::Melody => RedoPart::Melody,
+                    BarPart::Chords => RedoPart::Chords,
+                    BarPart::Both => RedoPart::Both,
+                },
+            }),
         }
     }
 
-    pub fn describe(self) -> &'static str {
+    pub fn describe(self) -> String {
         match self {
-            Part::MelodyOverChords => "a new melody over these chords",
-            Part::ChorusForVerse => "a new chorus for this verse",
+            Part::MelodyOverChords => "a new melody over these chords".into(),
+            Part::ChorusForVerse => "a new chorus for this verse".into(),
+            Part::Bars { first, last, part } => {
+                let what = match part {
+                    BarPart::Melody => "a new melody",
+                    BarPart::Chords => "new chords",
+                    BarPart::Both => "new chords and melody",
+                };
+                format!("{what} for {}", bar_span_name(first, last))
+            }
         }
+    }
+}
+
+/// "bar 5" or "bars 5–6" for 0-based bar indices.
+pub fn bar_span_name(first: usize, last: usize) -> String {
+    if first == last {
+        format!("bar {}", first + 1)
+    } else {
+        format!("bars {}–{}", first + 1, last + 1)
     }
 }
 

@@ -293,7 +293,7 @@ impl PlayerControl for OutputsPlayer {
         Ok(())
     }
 
-    fn play(&mut self, _idea: &Idea, _looping: bool) -> anyhow::Result<()> {
+    fn play(&mut self, _idea: &Idea, _looping: bool, _from_seconds: f64) -> anyhow::Result<()> {
         anyhow::bail!("this test player plays nothing")
     }
 

@@ -37,7 +37,7 @@ impl PlayerControl for HandMovedPlayer {
         Ok(())
     }
 
-    fn play(&mut self, _idea: &Idea, _looping: bool) -> anyhow::Result<()> {
+    fn play(&mut self, _idea: &Idea, _looping: bool, _from_seconds: f64) -> anyhow::Result<()> {
         *self.position.lock().expect("position") = Some(0.0);
         Ok(())
     }

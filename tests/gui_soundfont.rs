@@ -35,7 +35,7 @@ impl PlayerControl for RecordingSynth {
         Ok(())
     }
 
-    fn play(&mut self, _idea: &Idea, _looping: bool) -> anyhow::Result<()> {
+    fn play(&mut self, _idea: &Idea, _looping: bool, _from_seconds: f64) -> anyhow::Result<()> {
         Ok(())
     }
 

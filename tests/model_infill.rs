@@ -267,3 +267,28 @@ fn copy_dir(from: &Path, to: &Path) {
         std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
     }
 }
+
+#[test]
+fn redoing_the_chords_keeps_every_note_and_the_chords_outside() {
+    // Any model can do it: the shipped LSTM and the tiny Transformer.
+    let models = [
+        Model::load_default().unwrap(),
+        Model::load(&trained().model_dir).unwrap(),
+    ];
+    for model in &models {
+        for (i, idea) in real_ideas().iter().enumerate().take(3) {
+            let generated = model
+                .generate(&redo(idea, 4..7, RedoPart::Chords, i as u64))
+                .unwrap();
+            let (before, after) = (bars(idea.sheet()), bars(generated.idea.sheet()));
+            for (index, (old, new)) in before.iter().zip(&after).enumerate() {
+                assert_eq!(old.melody, new.melody, "idea {i}: bar {index} melody");
+                if !(4..=7).contains(&index) {
+                    assert_eq!(old.chords, new.chords, "idea {i}: bar {index} chords");
+                } else if index == 7 {
+                    assert!(new.chords.ends_with(&old.chords), "idea {i}: bar 7");
+                }
+            }
+        }
+    }
+}

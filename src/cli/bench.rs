@@ -8,7 +8,8 @@ use std::time::Instant;
 use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Reduction, Tensor, nn};
 
-use crate::model::network::{NetInput, Network, NetworkConfig};
+use crate::model::network::{Arch, NetInput, Network, NetworkConfig};
+use crate::model::positions::{BAR_SLOTS, BEAT_SLOTS};
 use crate::model::{GenerateRequest, Model, ModelCard};
 
 #[derive(Debug, clap::Args)]
@@ -88,6 +89,9 @@ pub enum BenchWhat {
         embed: Option<usize>,
         #[arg(long)]
         layers: Option<usize>,
+        /// Without `--model`: the Transformer's default shape instead of the LSTM's.
+        #[arg(long)]
+        transformer: bool,
         /// Print one JSON line instead of text.
         #[arg(long)]
         json: bool,
@@ -137,6 +141,13 @@ fn bench_generate(model: Option<PathBuf>, ideas: u64, bars: usize) -> anyhow::Re
     Ok(())
 }
 
+fn arch_name(arch: Arch) -> &'static str {
+    match arch {
+        Arch::Lstm => "lstm",
+        Arch::Transformer => "transformer",
+    }
+}
+
 struct TrainBench {
     batch_size: i64,
     seq_len: i64,
@@ -152,10 +163,15 @@ fn bench_train(config: NetworkConfig, b: TrainBench, json: bool) -> anyhow::Resu
     let v = config.vocab_size as i64;
     let mut seconds = Vec::new();
     for step in 0..b.warmup + b.steps {
-        let input = Tensor::randint(v, [b.batch_size, b.seq_len], (Kind::Int64, device));
-        let target = Tensor::randint(v, [b.batch_size, b.seq_len], (Kind::Int64, device));
+        let shape = [b.batch_size, b.seq_len];
+        let input = NetInput {
+            tokens: Tensor::randint(v, shape, (Kind::Int64, device)),
+            bars: Tensor::randint(BAR_SLOTS as i64, shape, (Kind::Int64, device)),
+            beats: Tensor::randint(BEAT_SLOTS as i64, shape, (Kind::Int64, device)),
+        };
+        let target = Tensor::randint(v, shape, (Kind::Int64, device));
         let start = Instant::now();
-        let logits = net.forward(&NetInput::tokens_only(input.shallow_clone()), true);
+        let logits = net.forward(&input, true);
         let loss = logits.view([-1, v]).cross_entropy_loss::<Tensor>(
             &target.view([-1]),
             None,
@@ -173,23 +189,27 @@ fn bench_train(config: NetworkConfig, b: TrainBench, json: bool) -> anyhow::Resu
     let tokens_per_second = (b.batch_size * b.seq_len) as f64 / per_step;
     if json {
         println!(
-            "{{\"impl\":\"tch\",\"tokens_per_second\":{tokens_per_second:.1},\"ms_per_step\":{:.2},\"threads\":{},\"embed\":{},\"hidden\":{},\"layers\":{},\"vocab\":{},\"batch\":{},\"seq_len\":{}}}",
+            "{{\"impl\":\"tch\",\"arch\":\"{}\",\"tokens_per_second\":{tokens_per_second:.1},\"ms_per_step\":{:.2},\"threads\":{},\"embed\":{},\"hidden\":{},\"layers\":{},\"heads\":{},\"dropout\":{},\"vocab\":{},\"batch\":{},\"seq_len\":{}}}",
+            arch_name(config.arch),
             per_step * 1000.0,
             tch::get_num_threads(),
             config.embed,
             config.hidden,
             config.layers,
+            config.heads,
+            config.dropout,
             config.vocab_size,
             b.batch_size,
             b.seq_len
         );
     } else {
         println!(
-            "train (tch): {:.0} tokens/s median, {:.1} ms per step of {}×{} tokens; {}×{} LSTM, embed {}, vocab {}, {} threads, {:?}",
+            "train (tch): {:.0} tokens/s median, {:.1} ms per step of {}×{} tokens; {} {}×{}, width {}, vocab {}, {} threads, {:?}",
             tokens_per_second,
             per_step * 1000.0,
             b.batch_size,
             b.seq_len,
+            arch_name(config.arch),
             config.layers,
             config.hidden,
             config.embed,
@@ -261,6 +281,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             hidden,
             embed,
             layers,
+            transformer,
             json,
         } => {
             if let Some(t) = threads {
@@ -269,15 +290,19 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             let config = match model {
                 Some(dir) => ModelCard::load(&dir)?.network,
                 None => {
-                    let defaults = crate::model::TrainConfig::new("unused");
+                    let defaults = if transformer {
+                        crate::model::TrainConfig::transformer("unused")
+                    } else {
+                        crate::model::TrainConfig::new("unused")
+                    };
                     NetworkConfig {
+                        arch: defaults.arch,
+                        vocab_size: crate::model::tokens::Vocab::standard().len(),
+                        embed: embed.unwrap_or(defaults.embed),
+                        hidden: hidden.unwrap_or(defaults.hidden),
+                        layers: layers.unwrap_or(defaults.layers),
+                        heads: defaults.heads,
                         dropout: defaults.dropout,
-                        ..NetworkConfig::lstm(
-                            crate::model::tokens::Vocab::standard().len(),
-                            embed.unwrap_or(defaults.embed),
-                            hidden.unwrap_or(defaults.hidden),
-                            layers.unwrap_or(defaults.layers),
-                        )
                     }
                 }
             };

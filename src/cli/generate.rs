@@ -57,7 +57,8 @@ pub struct GenerateArgs {
     #[arg(long, conflicts_with_all = ["primer", "keep_chords_from"], requires = "redo_bars")]
     pub from: Option<PathBuf>,
     /// Bars to write anew, counted from 1 across verse and chorus: `5-6`, or `7` for one bar.
-    /// Needs a model trained to fill in bars (`train --arch transformer`).
+    /// New melody (`--part melody` or `both`) needs a model trained to fill in bars
+    /// (`train --arch transformer`); new chords (`--part chords`) work with any model.
     #[arg(long, requires = "from")]
     pub redo_bars: Option<BarSpan>,
     /// With `--redo-bars`: which part of those bars is new.
@@ -70,6 +71,8 @@ pub struct GenerateArgs {
 pub enum PartChoice {
     /// A new melody over the bars' own chords.
     Melody,
+    /// New chords under the bars' own melody (any model).
+    Chords,
     /// New chords and a new melody.
     Both,
 }
@@ -143,6 +146,7 @@ fn redo_from(args: &GenerateArgs) -> anyhow::Result<Keep> {
         bars: span.range(),
         part: match args.part {
             PartChoice::Melody => RedoPart::Melody,
+            PartChoice::Chords => RedoPart::Chords,
             PartChoice::Both => RedoPart::Both,
         },
     }))

@@ -503,7 +503,7 @@ impl Model {
             RedoPart::Melody => {
                 kept_chords(section, normalizing_shift(sheet.key), carried).map(Some)
             }
-            RedoPart::Both => Ok(None),
+            RedoPart::Both | RedoPart::Chords => Ok(None),
         };
         let mut carried = None;
         let verse = kept(idea.verse(), &mut carried)?;
@@ -687,6 +687,11 @@ impl Model {
     /// Generates one idea. Deterministic: the same request gives the same idea.
     pub fn generate(&self, request: &GenerateRequest) -> Result<GeneratedIdea, ModelError> {
         request.sampling.validate()?;
+        if let Keep::Bars(redo) = &request.keep
+            && redo.part == RedoPart::Chords
+        {
+            return self.rechord(request, redo);
+        }
         let setup = self.setup(request)?;
         let mut rng = Rng::new(request.seed);
         let mut rejected = 0;
@@ -728,6 +733,25 @@ impl Model {
             request.seed,
             WINDOW_BARS - 1
         )))
+    }
+
+    /// New chords for the chosen bars, the melody kept (see [`Model::rechord_bars`]).
+    fn rechord(&self, request: &GenerateRequest, redo: &Redo) -> Result<GeneratedIdea, ModelError> {
+        let sheet = self.rechord_bars(
+            redo.idea.sheet(),
+            redo.bars.clone(),
+            request.seed,
+            request.sampling.temperature,
+        )?;
+        let tokens = super::tokens::encode(&self.vocab, &sheet)?.len();
+        let idea =
+            Idea::new(sheet).map_err(|e| ModelError::Internal(format!("rechorded idea: {e}")))?;
+        Ok(GeneratedIdea {
+            idea,
+            attempts: 1,
+            rejected_unoriginal: 0,
+            tokens,
+        })
     }
 
     /// Whether a window that includes a generated bar repeats a training song.

@@ -132,6 +132,78 @@ impl Model {
         Ok(sheet)
     }
 
+    /// New chords for `bars` (0-based, across sections) of `sheet`, chosen the same way and
+    /// knowing every bar before them; the melody and every other bar stay as they are. Works
+    /// with any model (it needs no infilling).
+    pub(crate) fn rechord_bars(
+        &self,
+        sheet: &LeadSheet,
+        bars: std::ops::Range<usize>,
+        seed: u64,
+        temperature: f32,
+    ) -> Result<LeadSheet, ModelError> {
+        let v = self.vocab();
+        let all: Vec<u16> = (0..v.len() as u16).collect();
+        let ids = super::tokens::encode(v, sheet)?;
+        let cuts = super::infill::bar_cuts(v, &ids);
+        if bars.is_empty() || bars.end > cuts.len() {
+            return Err(ModelError::Request(format!(
+                "bars {}-{} are not inside this idea's {} bars",
+                bars.start + 1,
+                bars.end,
+                cuts.len()
+            )));
+        }
+        let mut cursor = Cursor {
+            state: self.net().start(),
+            tracker: PositionTracker::default(),
+            next: vec![0.0; v.len()],
+        };
+        let at = cursor.tracker.observe(v.token(ids[0]));
+        self.net().step(&mut cursor.state, ids[0], at);
+        self.net().logits_for(&cursor.state, &all, &mut cursor.next);
+        log_softmax(&mut cursor.next);
+        self.feed(&mut cursor, &ids[1..cuts[bars.start]], &all);
+        let request = HarmonizeRequest {
+            seed,
+            temperature,
+            ..HarmonizeRequest::new(sheet.clone())
+        };
+        let shift = normalizing_shift(sheet.key);
+        let mut meter = sheet.meter();
+        let mut rng = Rng::new(seed);
+        let mut out = sheet.clone();
+        let mut index = 0;
+        for section in &mut out.sections {
+            let len = section
+                .bars
+                .len()
+                .min(super::tokens::MAX_SECTION_LEN as usize) as u8;
+            for (b, bar) in section.bars.iter_mut().enumerate() {
+                if bars.contains(&index) {
+                    if b == 0 {
+                        let head = [
+                            v.require(Token::Section(section.kind))?,
+                            v.require(Token::SectionLen(len))?,
+                        ];
+                        self.feed(&mut cursor, &head, &all);
+                    }
+                    let (chords, next) =
+                        self.choose_chords(bar, shift, &mut meter, &cursor, &request, &mut rng)?;
+                    bar.chords = chords;
+                    cursor = next;
+                }
+                index += 1;
+            }
+        }
+        Ok(super::infill::splice(
+            sheet,
+            &out,
+            bars,
+            super::infill::RedoPart::Both,
+        ))
+    }
+
     /// Scores the proposals for one bar and draws one: its chords and the cursor after the bar.
     fn choose_chords(
         &self,
@@ -154,7 +226,7 @@ impl Model {
             })
             .collect();
         let half = bar.length / 2;
-        if !bar.is_pickup() && bar.length % 2 == 0 {
+        if !bar.is_pickup() && bar.length.is_multiple_of(2) {
             for &first in proposals.iter().take(3) {
                 for &second in proposals.iter().take(3).filter(|&&c| c != first) {
                     candidates.push(vec![

@@ -20,6 +20,9 @@ use super::tokens::{Fill, Token, Vocab, canonical};
 pub enum RedoPart {
     /// New melody over the bars' own chords.
     Melody,
+    /// New chords under the bars' own melody (chosen knowing the bars before; see
+    /// [`super::harmonize`]). Any model can do this one.
+    Chords,
     /// New chords and melody.
     Both,
 }
@@ -111,9 +114,12 @@ pub fn fill_prompt(
 }
 
 /// `original` with `bars` (0-based, across sections) taken from `redone`, which has the same
-/// sections and bar counts. With [`RedoPart::Melody`] only the melody of those bars changes.
-/// Notes of the new bars that would sound into the bar after the span are cut at its start, and
-/// that bar is given the chord it had, so everything outside the span sounds as it did.
+/// sections and bar counts. With [`RedoPart::Melody`] only the melody of those bars changes,
+/// with [`RedoPart::Chords`] only their chords.
+/// A kept note that sounds into the span is left whole (new notes starting under it are left
+/// out); notes of the new bars that would sound into the bar after the span are cut at its
+/// start, and that bar is given the chord it had, so everything outside the span sounds as it
+/// did.
 pub fn splice(
     original: &LeadSheet,
     redone: &LeadSheet,
@@ -126,17 +132,36 @@ pub fn splice(
         .nth(bars.end)
         .and_then(|b| b.chords.first().copied());
     let lengths: Vec<u32> = original.bars().map(|b| b.length).collect();
+    let starts: Vec<u32> = lengths
+        .iter()
+        .scan(0, |at, &len| {
+            let start = *at;
+            *at += len;
+            Some(start)
+        })
+        .collect();
+    // A kept note that sounds into the span: new notes wait for it to end.
+    let held_until = original
+        .melody()
+        .iter()
+        .filter(|n| n.bar_index < bars.start)
+        .map(|n| n.absolute(n.item.onset) + n.item.duration)
+        .max()
+        .unwrap_or(0);
     let mut index = 0;
     let mut last_new_chord: Option<ChordChange> = None;
     for (section, new_section) in out.sections.iter_mut().zip(&redone.sections) {
         for (bar, new_bar) in section.bars.iter_mut().zip(&new_section.bars) {
             if bars.contains(&index) {
-                let room: u32 = lengths[index..bars.end].iter().sum();
-                bar.melody = new_bar.melody.clone();
-                for note in &mut bar.melody {
-                    note.duration = note.duration.min(room.saturating_sub(note.onset)).max(1);
+                if part != RedoPart::Chords {
+                    let room: u32 = lengths[index..bars.end].iter().sum();
+                    bar.melody = new_bar.melody.clone();
+                    bar.melody.retain(|n| starts[index] + n.onset >= held_until);
+                    for note in &mut bar.melody {
+                        note.duration = note.duration.min(room.saturating_sub(note.onset)).max(1);
+                    }
                 }
-                if part == RedoPart::Both {
+                if part != RedoPart::Melody {
                     bar.chords = new_bar.chords.clone();
                 }
                 if let Some(last) = bar.chords.last() {
@@ -277,5 +302,42 @@ mod tests {
             melody_only.sections[1].bars[0],
             original.sections[1].bars[0]
         );
+    }
+
+    #[test]
+    fn a_kept_note_held_into_the_span_stays_whole_and_new_notes_wait_for_it() {
+        let mut original = sheet(vec![
+            bar(Some("C"), &[60]),
+            bar(Some("F"), &[65]),
+            bar(Some("G"), &[67]),
+            bar(Some("C"), &[72]),
+        ]);
+        // Bar 1's note is held a bar and a half: into bar 2 and half way through it.
+        original.sections[0].bars[0].melody = vec![Note {
+            onset: 0,
+            duration: 72,
+            pitch: Pitch(60),
+            velocity: 90,
+        }];
+        original.sections[0].bars[1].melody.clear();
+        let mut redone = original.clone();
+        redone.sections[0].bars[1].melody = [(0, 62), (24, 64), (36, 65)]
+            .iter()
+            .map(|&(onset, p)| Note {
+                onset,
+                duration: 12,
+                pitch: Pitch(p),
+                velocity: 90,
+            })
+            .collect();
+        let out = splice(&original, &redone, 1..2, RedoPart::Both);
+        assert_eq!(out.sections[0].bars[0], original.sections[0].bars[0]);
+        let onsets: Vec<u32> = out.sections[0].bars[1]
+            .melody
+            .iter()
+            .map(|n| n.onset)
+            .collect();
+        assert_eq!(onsets, [24, 36]);
+        out.validate().unwrap();
     }
 }

@@ -4,7 +4,8 @@
 //!
 //! - [`tokens`]: the vocabulary and lead sheet ↔ token sequences (key normalized, see there why).
 //! - [`network`]: the libtorch networks used for training ([`transformer`] holds the
-//!   Transformer's layers, [`positions`] its bar and beat slots); [`infer`]: the same networks
+//!   Transformer's layers, [`positions`] its bar and beat slots, [`netconfig`] the shapes of
+//!   both); [`infer`]: the same networks
 //!   in plain Rust for fast step-by-step sampling on the CPU.
 //! - [`train`](mod@train): the training loop with progress events, cancellation, checkpoints.
 //! - [`generate`]: [`Model::load`] and [`Model::generate`]: sampling under the [`grammar`];
@@ -23,6 +24,7 @@ pub mod grammar;
 pub mod harmonize;
 pub mod infer;
 pub mod infill;
+pub mod netconfig;
 pub mod network;
 pub mod originality;
 pub mod phrase;

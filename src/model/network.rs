@@ -5,117 +5,12 @@
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
 use tch::nn::{self, Module};
 use tch::{Device, Kind, Tensor};
 
 use super::ModelError;
+pub use super::netconfig::{Arch, NetInput, NetworkConfig};
 use super::transformer::Transformer;
-
-/// Which kind of network a model is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Arch {
-    /// Stacked LSTM: `embed` is the embedding size, `hidden` the cell size. Models written
-    /// before the Transformer have no `arch` in their card and are LSTMs.
-    #[default]
-    Lstm,
-    /// Decoder-only Transformer: `embed` is the model width, `hidden` the feed-forward width,
-    /// `layers` the blocks and `heads` the attention heads per block.
-    Transformer,
-}
-
-/// The shape of the network, saved with every checkpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct NetworkConfig {
-    #[serde(default)]
-    pub arch: Arch,
-    pub vocab_size: usize,
-    pub embed: usize,
-    pub hidden: usize,
-    pub layers: usize,
-    /// Attention heads (Transformer only).
-    #[serde(default)]
-    pub heads: usize,
-    /// Dropout between layers and on the embedding and output, during training only.
-    pub dropout: f64,
-}
-
-impl NetworkConfig {
-    /// An LSTM of this shape.
-    pub fn lstm(vocab_size: usize, embed: usize, hidden: usize, layers: usize) -> NetworkConfig {
-        NetworkConfig {
-            arch: Arch::Lstm,
-            vocab_size,
-            embed,
-            hidden,
-            layers,
-            heads: 0,
-            dropout: 0.0,
-        }
-    }
-
-    /// Number of weights.
-    pub fn parameters(&self) -> usize {
-        self.tensor_shapes()
-            .iter()
-            .map(|(_, shape)| shape.iter().product::<i64>() as usize)
-            .sum()
-    }
-
-    /// Why this shape cannot be built, if it cannot.
-    pub fn check(&self) -> Result<(), ModelError> {
-        let fits = match self.arch {
-            Arch::Lstm => self.embed > 0 && self.hidden > 0 && self.layers > 0,
-            Arch::Transformer => {
-                self.heads > 0 && self.embed % self.heads == 0 && self.hidden > 0 && self.layers > 0
-            }
-        };
-        if fits {
-            Ok(())
-        } else {
-            Err(ModelError::Request(format!(
-                "a network of width {}, hidden size {}, {} layers and {} heads cannot be built{}",
-                self.embed,
-                self.hidden,
-                self.layers,
-                self.heads,
-                if self.arch == Arch::Transformer {
-                    " (the width must be a multiple of the heads)"
-                } else {
-                    ""
-                }
-            )))
-        }
-    }
-
-    /// The names and shapes of every weight tensor.
-    pub fn tensor_shapes(&self) -> Vec<(String, Vec<i64>)> {
-        match self.arch {
-            Arch::Lstm => self.lstm_shapes(),
-            Arch::Transformer => super::transformer::tensor_shapes(self),
-        }
-    }
-
-    fn lstm_shapes(&self) -> Vec<(String, Vec<i64>)> {
-        let (v, e, h) = (
-            self.vocab_size as i64,
-            self.embed as i64,
-            self.hidden as i64,
-        );
-        let mut out = vec![("embed.weight".to_string(), vec![v, e])];
-        for layer in 0..self.layers {
-            let input = if layer == 0 { e } else { h };
-            out.push((format!("lstm.weight_ih_l{layer}"), vec![4 * h, input]));
-            out.push((format!("lstm.weight_hh_l{layer}"), vec![4 * h, h]));
-            out.push((format!("lstm.bias_ih_l{layer}"), vec![4 * h]));
-            out.push((format!("lstm.bias_hh_l{layer}"), vec![4 * h]));
-        }
-        out.push(("head.weight".to_string(), vec![v, h]));
-        out.push(("head.bias".to_string(), vec![v]));
-        out
-    }
-}
 
 /// The LSTM's layers.
 #[derive(Debug)]
@@ -128,28 +23,7 @@ struct Lstm {
 #[derive(Debug)]
 enum Body {
     Lstm(Lstm),
-    Transformer(Transformer),
-}
-
-/// Token ids and their bar and beat slots, `[batch, time]` int64 each.
-#[derive(Debug)]
-pub struct NetInput {
-    pub tokens: Tensor,
-    pub bars: Tensor,
-    pub beats: Tensor,
-}
-
-impl NetInput {
-    /// Token ids alone, every token at the zero position (enough for an LSTM, which ignores
-    /// positions).
-    pub fn tokens_only(tokens: Tensor) -> NetInput {
-        let zeros = tokens.zeros_like();
-        NetInput {
-            bars: zeros.shallow_clone(),
-            beats: zeros,
-            tokens,
-        }
-    }
+    Transformer(Box<Transformer>),
 }
 
 /// The trainable network and its variable store.
@@ -166,7 +40,7 @@ impl Network {
         let vs = nn::VarStore::new(device);
         let body = match config.arch {
             Arch::Lstm => Body::Lstm(Lstm::new(&vs.root(), &config)),
-            Arch::Transformer => Body::Transformer(Transformer::new(&vs.root(), &config)),
+            Arch::Transformer => Body::Transformer(Box::new(Transformer::new(&vs.root(), &config))),
         };
         Network { vs, config, body }
     }

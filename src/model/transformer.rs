@@ -9,49 +9,11 @@
 use tch::Tensor;
 use tch::nn::{self, Module};
 
-use super::network::{NetInput, NetworkConfig};
+use super::netconfig::{NetInput, NetworkConfig};
 use super::positions::{BAR_SLOTS, BEAT_SLOTS};
 
 /// Layer-norm epsilon, shared with the plain-Rust inference.
 pub const LAYER_NORM_EPS: f64 = 1e-5;
-
-/// The names and shapes of a Transformer's weights.
-pub fn tensor_shapes(config: &NetworkConfig) -> Vec<(String, Vec<i64>)> {
-    let (v, d, f) = (
-        config.vocab_size as i64,
-        config.embed as i64,
-        config.hidden as i64,
-    );
-    let mut out = vec![
-        ("tok.weight".to_string(), vec![v, d]),
-        ("bar.weight".to_string(), vec![BAR_SLOTS as i64, d]),
-        ("beat.weight".to_string(), vec![BEAT_SLOTS as i64, d]),
-    ];
-    for layer in 0..config.layers {
-        let name = |part: &str| format!("blocks.{layer}.{part}");
-        out.extend([
-            (name("ln1.weight"), vec![d]),
-            (name("ln1.bias"), vec![d]),
-            (name("qkv.weight"), vec![3 * d, d]),
-            (name("qkv.bias"), vec![3 * d]),
-            (name("proj.weight"), vec![d, d]),
-            (name("proj.bias"), vec![d]),
-            (name("ln2.weight"), vec![d]),
-            (name("ln2.bias"), vec![d]),
-            (name("fc1.weight"), vec![f, d]),
-            (name("fc1.bias"), vec![f]),
-            (name("fc2.weight"), vec![d, f]),
-            (name("fc2.bias"), vec![d]),
-        ]);
-    }
-    out.extend([
-        ("norm.weight".to_string(), vec![d]),
-        ("norm.bias".to_string(), vec![d]),
-        ("head.weight".to_string(), vec![v, d]),
-        ("head.bias".to_string(), vec![v]),
-    ]);
-    out
-}
 
 #[derive(Debug)]
 struct Block {

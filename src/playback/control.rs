@@ -17,8 +17,9 @@ pub trait PlayerControl {
     fn refresh_outputs(&mut self) -> Vec<String>;
     /// Sends from now on to the named output.
     fn select_output(&mut self, name: &str) -> anyhow::Result<()>;
-    /// Plays an idea from its start, over and over when `looping`.
-    fn play(&mut self, idea: &Idea, looping: bool) -> anyhow::Result<()>;
+    /// Plays an idea from `from_seconds` into it (0: its start), over and over (from its
+    /// start) when `looping`.
+    fn play(&mut self, idea: &Idea, looping: bool, from_seconds: f64) -> anyhow::Result<()>;
     /// Stops, silencing every sounding note.
     fn stop(&mut self);
     fn set_looping(&mut self, looping: bool);
@@ -52,7 +53,7 @@ impl PlayerControl for NoPlayback {
         anyhow::bail!("cannot send to {name}: {NO_PLAYBACK}")
     }
 
-    fn play(&mut self, _idea: &Idea, _looping: bool) -> anyhow::Result<()> {
+    fn play(&mut self, _idea: &Idea, _looping: bool, _from_seconds: f64) -> anyhow::Result<()> {
         anyhow::bail!(NO_PLAYBACK)
     }
 

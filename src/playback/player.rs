@@ -31,8 +31,9 @@ const ALIVE_CHECK_ROOM: Duration = Duration::from_millis(20);
 
 /// What the player is told to do.
 pub enum PlayerCommand {
-    /// Stop what is playing (cleanly) and play this from the start.
-    Play(Arc<Timeline>),
+    /// Stop what is playing (cleanly) and play this from this many seconds into it (as
+    /// written; 0 for its start).
+    Play(Arc<Timeline>, f64),
     /// Stop and forget the position.
     Stop,
     /// Stop sounding but keep the position; `Resume` goes on from there.
@@ -123,7 +124,12 @@ impl Player {
     }
 
     pub fn play(&self, timeline: Timeline) -> bool {
-        self.send(PlayerCommand::Play(Arc::new(timeline)))
+        self.play_from(timeline, 0.0)
+    }
+
+    /// Plays `timeline` from `seconds` into it.
+    pub fn play_from(&self, timeline: Timeline, seconds: f64) -> bool {
+        self.send(PlayerCommand::Play(Arc::new(timeline), seconds))
     }
 
     pub fn stop(&self) -> bool {
@@ -280,7 +286,7 @@ impl PlayerThread {
     /// Handles one command; false ends the thread.
     fn handle(&mut self, command: PlayerCommand) -> bool {
         match command {
-            PlayerCommand::Play(timeline) => self.start(timeline),
+            PlayerCommand::Play(timeline, from) => self.start(timeline, from),
             PlayerCommand::Stop => {
                 self.silence();
                 if !matches!(self.mode, Mode::Idle) {
@@ -321,7 +327,7 @@ impl PlayerThread {
         true
     }
 
-    fn start(&mut self, timeline: Arc<Timeline>) {
+    fn start(&mut self, timeline: Arc<Timeline>, from: f64) {
         self.silence();
         if self.sink.is_none() {
             self.mode = Mode::Idle;
@@ -331,7 +337,7 @@ impl PlayerThread {
             return;
         }
         self.timeline = Some(timeline);
-        self.play_from(0.0);
+        self.play_from(from);
     }
 
     /// Starts sounding at `position` seconds: restores programs and controllers, sets the clock.

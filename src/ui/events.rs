@@ -52,6 +52,7 @@ impl SongsketchApp {
                 }
                 Event::Error(error) => {
                     self.waiting_for_idea = false;
+                    self.roll.bars.busy = false;
                     self.status.error = Some(error);
                 }
             }
@@ -64,13 +65,19 @@ impl SongsketchApp {
             IdeaOrigin::Next => format!("A new idea in {}.", idea.sheet().key),
             IdeaOrigin::Regenerated(part) => format!("Here is {}.", part.describe()),
         };
-        self.show(CurrentIdea {
+        let idea = CurrentIdea {
             idea,
             seed: Some(seed),
             kept_id: None,
-        });
-        if self.player.unavailable_reason().is_none() {
-            self.play();
+        };
+        match origin {
+            IdeaOrigin::Regenerated(part) => self.on_changed_idea(idea, part),
+            IdeaOrigin::Next => {
+                self.show(idea);
+                if self.player.unavailable_reason().is_none() {
+                    self.play();
+                }
+            }
         }
     }
 

@@ -3,6 +3,7 @@
 //! and sends requests: the worker owns the model, the player owns time, dialogs run on their
 //! own threads, and the library writes on its own thread.
 
+pub mod bar_selection;
 pub mod dialogs;
 pub mod drag_out;
 pub mod library_panel;
@@ -10,6 +11,7 @@ pub mod piano_roll;
 pub mod retrain;
 pub mod top_bar;
 
+mod bar_redo;
 mod events;
 mod library_actions;
 mod retrain_window;
@@ -128,6 +130,8 @@ pub struct SongsketchApp {
     /// The last deleted kept idea and its place, for Undo.
     deleted: Option<(usize, KeptIdea)>,
     waiting_for_idea: bool,
+    /// Earlier and later versions of the current idea, for undo and redo.
+    history: bar_redo::IdeaHistory,
     playing: bool,
     outputs: Vec<String>,
     roll: PianoRoll,
@@ -180,6 +184,7 @@ impl SongsketchApp {
             discarded: None,
             deleted: None,
             waiting_for_idea: false,
+            history: bar_redo::IdeaHistory::default(),
             playing: false,
             outputs: Vec::new(),
             roll: PianoRoll::default(),
@@ -288,6 +293,8 @@ impl SongsketchApp {
     /// Asks for the next idea (the Next idea button, key N).
     pub fn next_idea(&mut self) {
         self.stop();
+        self.roll.bars = bar_selection::SelectionState::default();
+        self.history = bar_redo::IdeaHistory::default();
         self.waiting_for_idea = true;
         self.send(Request::NextIdea);
     }
@@ -344,6 +351,11 @@ impl SongsketchApp {
     }
 
     fn play(&mut self) {
+        self.play_from(0.0);
+    }
+
+    /// Plays the current idea from `seconds` into it.
+    fn play_from(&mut self, seconds: f64) {
         let Some(current) = &self.current else {
             return;
         };
@@ -351,7 +363,10 @@ impl SongsketchApp {
             self.status.error = Some(reason);
             return;
         }
-        match self.player.play(&current.idea, self.settings.looping) {
+        match self
+            .player
+            .play(&current.idea, self.settings.looping, seconds)
+        {
             Ok(()) => self.playing = true,
             Err(error) => self.status.error = Some(format!("Could not play: {error:#}")),
         }
@@ -406,6 +421,7 @@ impl SongsketchApp {
         if discard {
             self.discard();
         }
+        self.handle_edit_shortcuts(ctx);
     }
 
     fn top_bar(&mut self, ui: &mut egui::Ui) {
@@ -454,11 +470,10 @@ impl SongsketchApp {
     fn regenerate_bar(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             let has_idea = self.current.is_some();
-            for part in [Part::MelodyOverChords, Part::ChorusForVerse] {
-                let label = match part {
-                    Part::MelodyOverChords => "New melody over these chords",
-                    Part::ChorusForVerse => "New chorus for this verse",
-                };
+            for (part, label) in [
+                (Part::MelodyOverChords, "New melody over these chords"),
+                (Part::ChorusForVerse, "New chorus for this verse"),
+            ] {
                 if ui.add_enabled(has_idea, egui::Button::new(label)).clicked()
                     && let Some(idea) = self.current.as_ref().map(|c| c.idea.clone())
                 {
@@ -554,6 +569,7 @@ impl eframe::App for SongsketchApp {
         let playhead = self.playhead_ticks(&ctx);
         egui::CentralPanel::default().show(ui, |ui| {
             self.regenerate_bar(ui);
+            self.bar_redo_row(ui);
             self.roll.ui(ui, playhead);
         });
         self.retrain_window(&ctx);

@@ -6,6 +6,7 @@
 
 use egui::{Align2, Color32, CornerRadius, FontId, Pos2, Rect, Sense, Stroke, Vec2, pos2, vec2};
 
+use super::bar_selection::SelectionState;
 use crate::midi::voicing::voice_chord;
 use crate::music::{Idea, Pitch, SectionKind, Spelling, TICKS_PER_QUARTER};
 
@@ -157,6 +158,8 @@ pub struct RollLayout {
     pub visible_sections: Vec<(String, Rect)>,
     /// Where the playhead line was drawn, if it was.
     pub playhead_x: Option<f32>,
+    /// The shaded rectangle of the selected bars, if any are selected.
+    pub selection_rect: Option<Rect>,
 }
 
 impl RollLayout {
@@ -259,18 +262,23 @@ pub struct PianoRoll {
     first_tick: f32,
     fit_on_next_frame: bool,
     layout: Option<RollLayout>,
+    /// Bars chosen for redoing.
+    pub bars: SelectionState,
 }
 
 impl PianoRoll {
-    /// Shows an idea; it fills the view on the next frame.
+    /// Shows an idea; it fills the view on the next frame. A selection of bars stays when
+    /// the idea has those bars.
     pub fn show_idea(&mut self, idea: &Idea) {
         self.content = Some(RollContent::from_idea(idea));
+        self.bars.fit_to(idea.sheet().bar_count());
         self.fit_on_next_frame = true;
     }
 
     pub fn clear(&mut self) {
         self.content = None;
         self.layout = None;
+        self.bars = SelectionState::default();
     }
 
     /// Zooms to show the whole idea.
@@ -317,7 +325,18 @@ impl PianoRoll {
             self.first_tick = 0.0;
             self.fit_on_next_frame = false;
         }
-        self.handle_zoom_and_scroll(ui, &response, grid, total);
+        let (first_tick, points_per_tick) = (self.first_tick, self.points_per_tick);
+        let tick_at = |x: f32| first_tick + (x - grid.left()) / points_per_tick;
+        let selecting = match &self.content {
+            Some(content) => {
+                self.bars
+                    .follow(ui, &response, grid.top(), &content.bar_starts, tick_at)
+            }
+            None => false,
+        };
+        if !selecting {
+            self.handle_zoom_and_scroll(ui, &response, grid, total);
+        }
         let Some(content) = &self.content else {
             return response;
         };
@@ -337,12 +356,22 @@ impl PianoRoll {
             visible_chord_labels: Vec::new(),
             visible_sections: Vec::new(),
             playhead_x: None,
+            selection_rect: None,
         };
         let grid_painter = painter.with_clip_rect(grid);
         draw_rows(&grid_painter, &layout, &palette);
         draw_time_lines(&grid_painter, &layout, content, &palette);
         draw_notes(&grid_painter, &mut layout, content, &palette);
         draw_header(&painter, &mut layout, content, &palette);
+        let roll_area = Rect::from_min_max(pos2(grid.left(), rect.top()), grid.max);
+        layout.selection_rect = self.bars.draw(
+            &painter,
+            roll_area,
+            &content.bar_starts,
+            content.total_ticks,
+            |t| layout.tick_to_x(t),
+            ui.visuals().dark_mode,
+        );
         draw_keyboard(&painter, &layout, content.spelling, &palette);
         if let Some(tick) = playhead {
             let x = layout.tick_to_x(tick);

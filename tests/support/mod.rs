@@ -206,6 +206,20 @@ impl Pop909Engine {
 }
 
 impl Pop909Engine {
+    /// `redo.idea` with the chosen part of the chosen bars taken from another song (spliced
+    /// in the way the model splices its own new bars).
+    fn redo_bars(&self, redo: &songsketch::model::infill::Redo, seed: u64) -> anyhow::Result<Idea> {
+        let idea = &redo.idea;
+        let bars = idea.verse().bars.len() as u32;
+        let skip = idea.sheet().title.strip_prefix("POP909 ");
+        let (_, other) = self.pick(seed, bars, skip)?;
+        let sheet = idea.sheet();
+        let other = fit(other.into_sheet(), Some(sheet.key), Some(sheet.tempo))?;
+        let spliced =
+            songsketch::model::infill::splice(sheet, other.sheet(), redo.bars.clone(), redo.part);
+        Ok(Idea::new(spliced)?)
+    }
+
     /// `idea` with the part that `keep` does not name taken from another song.
     fn rewrite(&self, idea: &Idea, keep: &Keep, seed: u64) -> anyhow::Result<Idea> {
         let bars = idea.verse().bars.len() as u32;
@@ -241,6 +255,7 @@ impl IdeaEngine for Pop909Engine {
                 self.rewrite(idea, keep, request.seed)
             }
             Keep::Primer(_) => anyhow::bail!("the POP909 test engine cannot continue a primer"),
+            Keep::Bars(redo) => self.redo_bars(redo, request.seed),
         }
     }
 }
