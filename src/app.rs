@@ -18,7 +18,8 @@ const DEFAULT_MODEL_NAME: &str = "Default (pop songs)";
 /// trained models and window settings in another folder than the OS data folder (for trying
 /// things out and for screenshots).
 pub fn run() -> anyhow::Result<()> {
-    let chosen_data_dir = std::env::var_os("SONGSKETCH_DATA_DIR").map(std::path::PathBuf::from);
+    let chosen_data_dir =
+        std::env::var_os(songsketch::library::DATA_DIR_ENV).map(std::path::PathBuf::from);
     let data_dir = match chosen_data_dir.clone() {
         Some(dir) => dir,
         None => default_data_dir().context("this system has no data folder for Songsketch")?,

@@ -2,6 +2,8 @@
 //! renamed into place by a writer thread, so a crash never leaves half a library and the window
 //! never waits on the disk. A file that cannot be read is moved aside and reported, never emptied.
 
+pub mod keep_rate;
+
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -96,6 +98,16 @@ pub struct SetAside {
 
 /// The OS data folder for Songsketch (`~/.local/share/songsketch` on Linux): the library,
 /// trained models, dragged files and window settings live there.
+/// The environment variable that puts the data folder somewhere else.
+pub const DATA_DIR_ENV: &str = "SONGSKETCH_DATA_DIR";
+
+/// The data folder in use: `$SONGSKETCH_DATA_DIR` when set, else the OS data folder.
+pub fn data_dir() -> Option<PathBuf> {
+    std::env::var_os(DATA_DIR_ENV)
+        .map(PathBuf::from)
+        .or_else(default_data_dir)
+}
+
 pub fn default_data_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "Songsketch").map(|dirs| dirs.data_dir().to_path_buf())
 }

@@ -12,6 +12,7 @@ pub mod inspect;
 pub mod play;
 pub mod ports;
 pub mod render;
+pub mod stats;
 pub mod train;
 
 use clap::{Parser, Subcommand};
@@ -46,6 +47,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Measure generation and training speed.
     Bench(bench::BenchArgs),
+    /// Print the keep-rate the window counted here: ideas shown, kept and discarded.
+    Stats(stats::StatsArgs),
 }
 
 /// How ideas are sampled (`generate`, `eval`): clap's side of [`Sampling`], whose defaults
@@ -89,5 +92,6 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Harmonize(args) => harmonize::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Stats(args) => stats::run(args),
     }
 }

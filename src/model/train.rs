@@ -112,7 +112,7 @@ impl TrainConfig {
             hidden: 768,
             layers: 4,
             heads: 4,
-            dropout: 0.15,
+            dropout: 0.1,
             weight_decay: 0.05,
             infill_rate: 0.5,
             seq_len: 512,

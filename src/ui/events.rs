@@ -4,6 +4,7 @@
 use super::dialogs::DialogResult;
 use super::{CurrentIdea, SongsketchApp};
 use crate::library::Library;
+use crate::library::keep_rate::KeepEvent;
 use crate::music::Idea;
 use crate::worker::{Event, IdeaOrigin, WorkerHandle};
 
@@ -73,6 +74,7 @@ impl SongsketchApp {
         match origin {
             IdeaOrigin::Regenerated(part) => self.on_changed_idea(idea, part),
             IdeaOrigin::Next => {
+                self.count(KeepEvent::Shown);
                 self.show(idea);
                 if self.player.unavailable_reason().is_none() {
                     self.play();

@@ -1,12 +1,39 @@
 //! What the library panel asks for (show, play, rename, delete and undo, save as MIDI, drag
-//! out, copy path) and the drag-out's part of each frame.
+//! out, copy path), the drag-out's part of each frame, and the keep-rate counted beside it.
 
 use super::drag_out::{DragFile, DragReport, DragSource};
 use super::library_panel::LibraryAction;
 use super::{CurrentIdea, SongsketchApp};
+use crate::library::keep_rate::KeepEvent;
+use crate::worker::GenerateSettings;
 
 impl SongsketchApp {
+    /// Counts what happened to an idea for the keep-rate, under the current model and setting.
+    pub(super) fn count(&mut self, event: KeepEvent) {
+        let model = self
+            .model
+            .as_ref()
+            .map_or("unknown model".to_string(), |m| m.name.clone());
+        let setting = setting_label(&self.settings.generate);
+        if let Some(file) = self.keep_rate.as_mut()
+            && let Err(error) = file.record(&model, &setting, event)
+        {
+            self.status.error = Some(format!("The keep-rate: {error}"));
+        }
+    }
+
+    /// "kept 12 of 80 (15%)" for the current model, if anything was counted.
+    pub fn keep_rate_summary(&self) -> Option<String> {
+        let model = self.model.as_ref()?;
+        let counts = self.keep_rate.as_ref()?.rate().for_model(&model.name);
+        (counts.shown > 0).then(|| counts.summary())
+    }
+
     pub(super) fn library_side_panel(&mut self, ui: &mut egui::Ui) {
+        if let Some(summary) = self.keep_rate_summary() {
+            ui.weak(format!("This model: {summary}"))
+                .on_hover_text("Counted on this computer only: ideas shown, kept and discarded.");
+        }
         let deleted = self.deleted.as_ref().map(|(_, kept)| kept.name.clone());
         let action = self.library_panel.ui(
             ui,
@@ -124,4 +151,13 @@ impl SongsketchApp {
             LibraryAction::CopyPath(id) => self.copy_path(ctx, id),
         }
     }
+}
+
+/// The setting an idea was made with, as the keep-rate names it.
+pub fn setting_label(settings: &GenerateSettings) -> String {
+    let s = &settings.sampling;
+    format!(
+        "temperature {:.2}, top-p {:.2}, phrase return {:.2}, chorus lift {:.2}, {} bars",
+        s.temperature, s.top_p, s.phrase_return, s.chorus_lift, settings.bars_per_section
+    )
 }

@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::library::keep_rate::{KeepEvent, KeepRateFile};
 use crate::library::{KeptIdea, Library};
 use crate::music::Idea;
 use crate::playback::control::PlayerControl;
@@ -122,6 +123,8 @@ pub struct SongsketchApp {
     worker: Option<WorkerHandle>,
     player: Box<dyn PlayerControl>,
     library: Option<Library>,
+    /// Ideas shown, kept and discarded, per model and setting (`None`: its file is unreadable).
+    keep_rate: Option<KeepRateFile>,
     catalog: ModelCatalog,
     model: Option<ModelRef>,
     current: Option<CurrentIdea>,
@@ -168,6 +171,9 @@ impl SongsketchApp {
                 })
                 .ok();
         let library = open_library(&parts.data_dir, &mut status);
+        let keep_rate = KeepRateFile::open(&parts.data_dir)
+            .map_err(|error| status.error = Some(format!("The keep-rate is not counted: {error}.")))
+            .ok();
         let catalog = ModelCatalog::new(
             parts.default_model_name,
             parts.default_model_dir,
@@ -178,6 +184,7 @@ impl SongsketchApp {
             worker,
             player: parts.player,
             library,
+            keep_rate,
             catalog,
             model: None,
             current: None,
@@ -316,10 +323,14 @@ impl SongsketchApp {
         current.kept_id = Some(kept.id);
         self.library_panel.selected = Some(kept.id);
         self.status.activity = format!("Kept as “{}”.", kept.name);
+        self.count(KeepEvent::Kept);
     }
 
     /// Discards the current idea and asks for the next (the Discard button, key D).
     pub fn discard(&mut self) {
+        if self.current.is_some() {
+            self.count(KeepEvent::Discarded);
+        }
         if let Some(current) = self.current.take() {
             self.discarded = Some(current);
             self.roll.clear();
