@@ -315,6 +315,8 @@ pub enum Event {
         idea: Box<Idea>,
         seed: u64,
         origin: IdeaOrigin,
+        /// The settings it was written with.
+        settings: Box<GenerateSettings>,
     },
     Train(TrainReport),
     /// Training ended: finished, or cancelled with its checkpoint kept (see `stopped`).
@@ -541,6 +543,7 @@ impl Worker {
             idea: Box::new(idea),
             seed,
             origin,
+            settings: Box::new(self.settings.clone()),
         });
     }
 

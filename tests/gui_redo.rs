@@ -144,3 +144,53 @@ fn the_c_key_redoes_the_chords_of_the_selection_and_a_new_idea_clears_it() {
     assert!(harness.state().selected_bars().is_none());
     assert!(!harness.state().history().can_undo());
 }
+
+#[test]
+fn back_and_forward_step_through_every_idea_of_the_session_with_its_settings() {
+    let data = tempfile::tempdir().unwrap();
+    let mut harness = support::harness(
+        support::pop909_parts(data.path(), 12, Box::new(NoPlayback)),
+        None,
+    );
+    let first = first_idea(&mut harness);
+    // The second idea is asked for with another temperature.
+    let mut settings = harness.state().settings().generate.clone();
+    settings.sampling.temperature = 1.3;
+    harness.state_mut().set_generate_settings(settings);
+    harness.run_steps(2);
+    harness.get_by_label("Next idea N").click();
+    step_until(&mut harness, "a second idea", |app| {
+        app.current().is_some_and(|c| c.idea != first)
+    });
+    let second = harness.state().current().unwrap().idea.clone();
+    assert_eq!(harness.state().session().len(), 2);
+    harness.key_press(egui::Key::ArrowLeft);
+    harness.run_steps(2);
+    assert_eq!(harness.state().current().unwrap().idea, first);
+    assert!(
+        harness.state().status().activity.contains("Idea 1 of 2"),
+        "{:?}",
+        harness.state().status()
+    );
+    assert!(
+        harness
+            .state()
+            .status()
+            .activity
+            .contains("temperature 0.90")
+    );
+    harness.get_by_label("Forward").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().current().unwrap().idea, second);
+    assert!(
+        harness
+            .state()
+            .status()
+            .activity
+            .contains("temperature 1.30")
+    );
+    assert!(!harness.state().session().can_go_forward());
+    harness.get_by_label("Back").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().current().unwrap().idea, first);
+}

@@ -94,6 +94,7 @@ impl SongsketchApp {
         let tick = sheet.bar_starts().get(from_bar).copied().unwrap_or(0);
         let seconds = f64::from(tick) / f64::from(TICKS_PER_QUARTER) * 60.0 / sheet.tempo.bpm();
         self.show(idea);
+        self.remember_change();
         if self.player.unavailable_reason().is_none() {
             self.play_from(seconds);
         }
@@ -107,6 +108,7 @@ impl SongsketchApp {
                 self.history.redo.push(current);
             }
             self.show(previous);
+            self.remember_change();
         }
     }
 
@@ -118,6 +120,7 @@ impl SongsketchApp {
                 self.history.undo.push(current);
             }
             self.show(next);
+            self.remember_change();
         }
     }
 

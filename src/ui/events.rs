@@ -6,7 +6,7 @@ use super::{CurrentIdea, SongsketchApp};
 use crate::library::Library;
 use crate::library::keep_rate::KeepEvent;
 use crate::music::Idea;
-use crate::worker::{Event, IdeaOrigin, WorkerHandle};
+use crate::worker::{Event, GenerateSettings, IdeaOrigin, WorkerHandle};
 
 impl SongsketchApp {
     /// Everything the worker and the dialogs sent since the last frame.
@@ -41,7 +41,12 @@ impl SongsketchApp {
                         model.name
                     ));
                 }
-                Event::IdeaReady { idea, seed, origin } => self.on_idea(*idea, seed, origin),
+                Event::IdeaReady {
+                    idea,
+                    seed,
+                    origin,
+                    settings,
+                } => self.on_idea(*idea, seed, origin, *settings),
                 Event::Train(event) => self.retrain.on_event(event),
                 Event::TrainDone(outcome) => {
                     self.status.activity = "Training stopped.".into();
@@ -60,7 +65,7 @@ impl SongsketchApp {
         }
     }
 
-    fn on_idea(&mut self, idea: Idea, seed: u64, origin: IdeaOrigin) {
+    fn on_idea(&mut self, idea: Idea, seed: u64, origin: IdeaOrigin, settings: GenerateSettings) {
         self.waiting_for_idea = false;
         self.status.activity = match origin {
             IdeaOrigin::Next => format!("A new idea in {}.", idea.sheet().key),
@@ -75,6 +80,7 @@ impl SongsketchApp {
             IdeaOrigin::Regenerated(part) => self.on_changed_idea(idea, part),
             IdeaOrigin::Next => {
                 self.count(KeepEvent::Shown);
+                self.remember_new_idea(&idea, settings);
                 self.show(idea);
                 if self.player.unavailable_reason().is_none() {
                     self.play();

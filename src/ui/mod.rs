@@ -15,6 +15,7 @@ mod bar_redo;
 mod events;
 mod library_actions;
 mod retrain_window;
+mod session_history;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -135,6 +136,8 @@ pub struct SongsketchApp {
     waiting_for_idea: bool,
     /// Earlier and later versions of the current idea, for undo and redo.
     history: bar_redo::IdeaHistory,
+    /// Every idea of the session, for Back and Forward.
+    session: session_history::SessionHistory,
     playing: bool,
     outputs: Vec<String>,
     roll: PianoRoll,
@@ -192,6 +195,7 @@ impl SongsketchApp {
             deleted: None,
             waiting_for_idea: false,
             history: bar_redo::IdeaHistory::default(),
+            session: session_history::SessionHistory::default(),
             playing: false,
             outputs: Vec::new(),
             roll: PianoRoll::default(),
@@ -259,6 +263,12 @@ impl SongsketchApp {
         &self.settings
     }
 
+    /// Changes how ideas are written from now on, as the idea bar's controls do.
+    pub fn set_generate_settings(&mut self, settings: crate::worker::GenerateSettings) {
+        self.settings.generate = settings;
+        self.send(Request::Settings(self.settings.generate.clone()));
+    }
+
     pub fn current(&self) -> Option<&CurrentIdea> {
         self.current.as_ref()
     }
@@ -324,6 +334,7 @@ impl SongsketchApp {
         self.library_panel.selected = Some(kept.id);
         self.status.activity = format!("Kept as “{}”.", kept.name);
         self.count(KeepEvent::Kept);
+        self.remember_change();
     }
 
     /// Discards the current idea and asks for the next (the Discard button, key D).
@@ -433,6 +444,7 @@ impl SongsketchApp {
             self.discard();
         }
         self.handle_edit_shortcuts(ctx);
+        self.handle_history_shortcuts(ctx);
     }
 
     fn top_bar(&mut self, ui: &mut egui::Ui) {
@@ -480,6 +492,8 @@ impl SongsketchApp {
 
     fn regenerate_bar(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
+            self.history_buttons(ui);
+            ui.separator();
             let has_idea = self.current.is_some();
             for (part, label) in [
                 (Part::MelodyOverChords, "New melody over these chords"),
