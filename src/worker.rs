@@ -664,6 +664,7 @@ mod tests {
             top_p: 0.9,
             phrase_return: 0.3,
             chorus_lift: 0.1,
+            ..Sampling::default()
         };
         assert_eq!(settings.sampling, expected);
         let oldest: GenerateSettings = ron::from_str(

@@ -18,6 +18,7 @@ pub mod train;
 use clap::{Parser, Subcommand};
 
 use crate::model::Sampling;
+use crate::model::steering::MelodyRange;
 
 /// Songsketch: one fresh song idea after another.
 #[derive(Debug, Parser)]
@@ -67,6 +68,15 @@ pub struct SamplingArgs {
     /// How strongly the chorus is kept from sinking below the verse (0 = off, 1 = strongest).
     #[arg(long, default_value_t = Sampling::default().chorus_lift)]
     pub chorus_lift: f32,
+    /// Melody notes per bar: 0 sparse … 1 busy (0.5 = as the model writes).
+    #[arg(long, default_value_t = Sampling::default().density)]
+    pub density: f32,
+    /// Where the melody sits: auto, low, mid or high.
+    #[arg(long, default_value = "auto")]
+    pub range: MelodyRange,
+    /// Chords per bar: 0 fewer changes … 1 more (0.5 = as the model writes).
+    #[arg(long, default_value_t = Sampling::default().harmonic_rhythm)]
+    pub harmonic_rhythm: f32,
 }
 
 impl From<&SamplingArgs> for Sampling {
@@ -76,6 +86,9 @@ impl From<&SamplingArgs> for Sampling {
             top_p: args.top_p,
             phrase_return: args.phrase_return,
             chorus_lift: args.chorus_lift,
+            density: args.density,
+            melody_range: args.range,
+            harmonic_rhythm: args.harmonic_rhythm,
         }
     }
 }

@@ -20,14 +20,18 @@ use super::infer::InferenceNet;
 use super::infill::{FillPrompt, Redo, RedoPart, fill_prompt, splice};
 use super::originality::{OriginalityIndex, WINDOW_BARS, window_hashes};
 use super::phrase::PhraseMemory;
-use super::positions::PositionTracker;
+use super::positions::{Position, PositionTracker};
 use super::register::ChorusLift;
 use super::rng::Rng;
 use super::sampling::Sampling;
+use super::steering::Steering;
 use super::tokens::{
     MAX_SECTION_LEN, Token, Vocab, canonical, decode, encode, encode_bar, encode_section,
     normalizing_shift,
 };
+
+/// Mixed into the seed to draw the key up front when a melody range is chosen.
+const RANGE_KEY_SALT: u64 = 0x52_41_4E_47_45;
 
 /// The environment variable that points at a model folder to use by default.
 pub const MODEL_DIR_ENV: &str = "SONGSKETCH_MODEL_DIR";
@@ -547,6 +551,9 @@ impl Model {
         let mut memory = PhraseMemory::new(&self.vocab, request.sampling.phrase_return);
         let mut bias = Vec::with_capacity(self.vocab.len());
         let mut lift = ChorusLift::new(&self.vocab, request.sampling.chorus_lift);
+        let s = &request.sampling;
+        let key_shift = setup.key.map_or(0, super::tokens::denormalizing_shift);
+        let steering = Steering::new(s.density, s.melody_range, s.harmonic_rhythm, key_shift);
         for &t in prefix {
             grammar.advance(t)?;
             let at = tracker.observe(self.vocab.token(t));
@@ -578,7 +585,8 @@ impl Model {
             } else {
                 self.net.logits_for(&state, &allowed, &mut logits);
                 let (temperature, top_p) = self.sampling_for(&allowed, request);
-                if self.decoding_bias(&allowed, memory.as_ref(), lift.as_ref(), &mut bias) {
+                let steer = steering.map(|s| (s, tracker.current()));
+                if self.decoding_bias(&allowed, memory.as_ref(), lift.as_ref(), steer, &mut bias) {
                     add_bias(&mut logits, &bias, temperature);
                 }
                 sample(&allowed, &logits, temperature, top_p, rng)
@@ -628,20 +636,23 @@ impl Model {
         }
     }
 
-    /// The decoding-time log-probability bonuses for `allowed` (phrase memory plus chorus lift)
-    /// into `out`; whether any is non-zero.
+    /// The decoding-time log-probability bonuses for `allowed` (phrase memory, chorus lift and
+    /// the steering controls at the position of the last token) into `out`; whether any is
+    /// non-zero.
     fn decoding_bias(
         &self,
         allowed: &[u16],
         memory: Option<&PhraseMemory>,
         lift: Option<&ChorusLift>,
+        steering: Option<(Steering, Position)>,
         out: &mut Vec<f32>,
     ) -> bool {
         out.clear();
         out.resize(allowed.len(), 0.0);
         let remembered = memory.is_some_and(|m| m.bias(allowed, out));
         let lifted = lift.is_some_and(|l| l.bias(allowed, out));
-        remembered || lifted
+        let steered = steering.is_some_and(|(s, at)| s.bias(&self.vocab, allowed, at, out));
+        remembered || lifted || steered
     }
 
     /// The temperature and top-p for a choice among `allowed`: the request's for what is played
@@ -660,19 +671,20 @@ impl Model {
         }
     }
 
-    /// A key for a sampled mode: drawn from the training songs' keys of that mode.
-    fn draw_key(&self, mode: Mode, rng: &mut Rng) -> Key {
+    /// A key for a sampled mode: drawn from the training songs' keys of that mode (of either
+    /// mode when `mode` is `None`).
+    fn draw_key(&self, mode: Option<Mode>, rng: &mut Rng) -> Key {
         let candidates: Vec<(Key, usize)> = self
             .card
             .data
             .keys
             .iter()
             .filter_map(|(name, &count)| name.parse::<Key>().ok().map(|k| (k, count)))
-            .filter(|(k, _)| k.mode == mode)
+            .filter(|(k, _)| mode.is_none_or(|m| k.mode == m))
             .collect();
         let total: usize = candidates.iter().map(|c| c.1).sum();
         if total == 0 {
-            return super::tokens::normalized_key(mode);
+            return super::tokens::normalized_key(mode.unwrap_or(Mode::Major));
         }
         let mut draw = rng.below(total);
         for (key, count) in &candidates {
@@ -692,7 +704,13 @@ impl Model {
         {
             return self.rechord(request, redo);
         }
-        let setup = self.setup(request)?;
+        let mut setup = self.setup(request)?;
+        if request.sampling.melody_range.centre().is_some() && setup.key.is_none() {
+            // A chosen range is a register in the finished idea, so its key is known first.
+            let key = self.draw_key(None, &mut Rng::new(request.seed ^ RANGE_KEY_SALT));
+            setup.plan.mode = Some(key.mode);
+            setup.key = Some(key);
+        }
         let mut rng = Rng::new(request.seed);
         let mut rejected = 0;
         for attempt in 1..=request.max_attempts.max(1) {
@@ -701,7 +719,9 @@ impl Model {
                 ids.extend_from_slice(&fill.suffix);
             }
             let mode = super::tokens::sequence_mode(&self.vocab, &ids).unwrap_or(Mode::Major);
-            let key = setup.key.unwrap_or_else(|| self.draw_key(mode, &mut rng));
+            let key = setup
+                .key
+                .unwrap_or_else(|| self.draw_key(Some(mode), &mut rng));
             let tempo = setup
                 .tempo
                 .or_else(|| Tempo::new(self.card.data.median_tempo_bpm.round()).ok())
@@ -709,7 +729,10 @@ impl Model {
             let title = format!("Idea {}", request.seed);
             let mut sheet = decode(&self.vocab, &ids, key, tempo, &title)?;
             if matches!(request.keep, Keep::Nothing | Keep::Chords(_)) {
-                place_melody_above_chords(&mut sheet);
+                match request.sampling.melody_range.centre() {
+                    Some(centre) => place_melody_near(&mut sheet, centre),
+                    None => place_melody_above_chords(&mut sheet),
+                }
             }
             if let Keep::Bars(redo) = &request.keep {
                 sheet = splice(redo.idea.sheet(), &sheet, redo.bars.clone(), redo.part);
@@ -794,17 +817,9 @@ impl Model {
 /// of the 5 ideas of the listening check its mean was Bb3 and E4). An octave up (or
 /// down, above C6) keeps every interval and the rhythm; only its register moves.
 fn place_melody_above_chords(sheet: &mut LeadSheet) {
-    let pitches: Vec<f64> = sheet
-        .sections
-        .iter()
-        .flat_map(|s| &s.bars)
-        .flat_map(|b| &b.melody)
-        .map(|n| f64::from(n.pitch.0))
-        .collect();
-    if pitches.is_empty() {
+    let Some(mean) = melody_mean(sheet) else {
         return;
-    }
-    let mean = pitches.iter().sum::<f64>() / pitches.len() as f64;
+    };
     let octaves: i32 = if mean < MELODY_LOWEST_MEAN {
         1
     } else if mean > MELODY_HIGHEST_MEAN {
@@ -812,6 +827,35 @@ fn place_melody_above_chords(sheet: &mut LeadSheet) {
     } else {
         0
     };
+    move_melody(sheet, octaves);
+}
+
+/// The mean melody pitch, if there is a melody.
+fn melody_mean(sheet: &LeadSheet) -> Option<f64> {
+    let pitches: Vec<f64> = sheet
+        .bars()
+        .flat_map(|b| &b.melody)
+        .map(|n| f64::from(n.pitch.0))
+        .collect();
+    (!pitches.is_empty()).then(|| pitches.iter().sum::<f64>() / pitches.len() as f64)
+}
+
+/// Places the melody in the octave whose mean is nearest `centre` (a chosen melody range),
+/// never outside the melody register.
+fn place_melody_near(sheet: &mut LeadSheet, centre: f64) {
+    let Some(mean) = melody_mean(sheet) else {
+        return;
+    };
+    let best = (-2..=2)
+        .map(|k: i32| (k, mean + 12.0 * f64::from(k)))
+        .filter(|(_, m)| (MELODY_LOWEST_MEAN..=MELODY_HIGHEST_MEAN).contains(m))
+        .min_by(|a, b| (a.1 - centre).abs().total_cmp(&(b.1 - centre).abs()))
+        .map_or(0, |(k, _)| k);
+    move_melody(sheet, best);
+}
+
+/// Moves every melody note by `octaves`.
+fn move_melody(sheet: &mut LeadSheet, octaves: i32) {
     if octaves == 0 {
         return;
     }

@@ -15,6 +15,8 @@
 //!   top-p, decoding priors), with its defaults and range check.
 //! - [`phrase`]: phrase memory, a decoding-time bias towards the melody 4 and 8 bars back;
 //!   [`register`]: chorus lift, a decoding-time prior against a chorus below its verse.
+//! - [`steering`]: note density, melody range and harmonic rhythm, the composer's controls
+//!   beyond temperature.
 //! - [`originality`]: the index of training melodies that generated ideas must not copy.
 //! - [`checkpoint`]: the model folder on disk (safetensors + JSON), written atomically.
 
@@ -32,6 +34,7 @@ pub mod positions;
 pub mod register;
 pub mod rng;
 pub mod sampling;
+pub mod steering;
 pub mod tokens;
 pub mod train;
 pub mod transformer;

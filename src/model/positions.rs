@@ -28,6 +28,11 @@ pub struct PositionTracker {
 }
 
 impl PositionTracker {
+    /// The position of the last token observed.
+    pub fn current(&self) -> Position {
+        self.current
+    }
+
     /// The position of `token`, which comes next in musical order. Infilling markers get the
     /// zero position and leave the tracker where it was.
     pub fn observe(&mut self, token: Token) -> Position {

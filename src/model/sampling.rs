@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ModelError;
+use super::steering::MelodyRange;
 
 /// The sampling temperature ideas are written at unless the caller chooses another. Measured
 /// with `songsketch eval --temperature-sweep` (100 ideas, phrase return and chorus lift at their
@@ -50,6 +51,13 @@ pub struct Sampling {
     /// How strongly the chorus is kept from sinking below the verse's mean pitch, 0 (off: plain
     /// sampling) to 1; see [`super::register`].
     pub chorus_lift: f32,
+    /// Melody notes per bar, 0 (sparse) to 1 (busy); 0.5 is as the model writes. See
+    /// [`super::steering`].
+    pub density: f32,
+    /// Where the melody sits (auto: where the model puts it).
+    pub melody_range: MelodyRange,
+    /// Chords per bar, 0 (fewer changes) to 1 (more); 0.5 is as the model writes.
+    pub harmonic_rhythm: f32,
 }
 
 impl Default for Sampling {
@@ -59,6 +67,9 @@ impl Default for Sampling {
             top_p: DEFAULT_TOP_P,
             phrase_return: DEFAULT_PHRASE_RETURN,
             chorus_lift: DEFAULT_CHORUS_LIFT,
+            density: 0.5,
+            melody_range: MelodyRange::Auto,
+            harmonic_rhythm: 0.5,
         }
     }
 }
@@ -91,6 +102,12 @@ impl Sampling {
         }
         if !(0.0..=1.0).contains(&self.chorus_lift) {
             return out_of_range("chorus lift", self.chorus_lift, "[0, 1]");
+        }
+        if !(0.0..=1.0).contains(&self.density) {
+            return out_of_range("note density", self.density, "[0, 1]");
+        }
+        if !(0.0..=1.0).contains(&self.harmonic_rhythm) {
+            return out_of_range("harmonic rhythm", self.harmonic_rhythm, "[0, 1]");
         }
         Ok(())
     }

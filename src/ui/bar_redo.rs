@@ -3,7 +3,7 @@
 //! send to the worker. The new bars play from one bar before the selection, so the seam is heard.
 
 use super::bar_selection::BarSelection;
-use super::{CurrentIdea, SongsketchApp};
+use super::{CurrentIdea, SongsketchApp, capitalized};
 use crate::music::TICKS_PER_QUARTER;
 use crate::worker::{BarPart, Part, Request};
 
@@ -198,12 +198,4 @@ impl SongsketchApp {
             }
         });
     }
-}
-
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }

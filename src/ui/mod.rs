@@ -610,6 +610,15 @@ impl eframe::App for SongsketchApp {
     }
 }
 
+/// `text` with its first letter in upper case ("bars 5–6" → "Bars 5–6").
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 fn open_library(data_dir: &Path, status: &mut StatusLine) -> Option<Library> {
     let path = data_dir.join(crate::library::LIBRARY_FILE);
     match Library::open(&path) {

@@ -141,10 +141,7 @@ impl SongsketchApp {
             self.go_back();
         }
         if ui
-            .add_enabled(
-                self.session.can_go_forward(),
-                egui::Button::new("Forward"),
-            )
+            .add_enabled(self.session.can_go_forward(), egui::Button::new("Forward"))
             .on_hover_text("The idea after this one (→)")
             .clicked()
         {

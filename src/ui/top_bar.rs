@@ -4,7 +4,8 @@
 //! Refresh, SoundFont…). Like the other panels it changes only the settings it is given and
 //! returns what the composer asked for; the app acts on it.
 
-use super::Settings;
+use super::{Settings, capitalized};
+use crate::model::steering::MelodyRange;
 use crate::music::{Key, Mode, PitchClass};
 use crate::worker::GenerateSettings;
 
@@ -224,7 +225,44 @@ pub fn settings_ui(ui: &mut egui::Ui, settings: &mut GenerateSettings) -> bool {
     ui.add(egui::Slider::new(&mut settings.sampling.chorus_lift, 0.0..=1.0).show_value(false))
         .labelled_by(lift.id)
         .on_hover_text("How strongly the chorus melody is kept from sitting below the verse");
+    steering_ui(ui, &mut settings.sampling);
     *settings != before
+}
+
+/// Note density, melody range and harmonic rhythm (see `model::steering`).
+fn steering_ui(ui: &mut egui::Ui, sampling: &mut crate::model::Sampling) {
+    ui.separator();
+    let sparse = ui.label("Sparse");
+    ui.add(egui::Slider::new(&mut sampling.density, 0.0..=1.0).show_value(false))
+        .labelled_by(sparse.id)
+        .on_hover_text(
+            "Melody notes per bar: fewer, longer notes to the left, busier to the right",
+        );
+    ui.label("Busy");
+    let range_label = ui.label("Range");
+    egui::ComboBox::from_id_salt("melody range")
+        .selected_text(range_label_text(sampling.melody_range))
+        .width(60.0)
+        .show_ui(ui, |ui| {
+            for range in MelodyRange::ALL {
+                ui.selectable_value(&mut sampling.melody_range, range, range_label_text(range));
+            }
+        })
+        .response
+        .labelled_by(range_label.id)
+        .on_hover_text("Where the melody sits: low, mid or high (Any: where the model puts it)");
+    let chords = ui.label("Chord changes");
+    ui.add(egui::Slider::new(&mut sampling.harmonic_rhythm, 0.0..=1.0).show_value(false))
+        .labelled_by(chords.id)
+        .on_hover_text("Chords per bar: fewer changes to the left, more to the right");
+}
+
+/// A range as the menu shows it ("Any" rather than the key menu's "Auto").
+fn range_label_text(range: MelodyRange) -> String {
+    match range {
+        MelodyRange::Auto => "Any".into(),
+        other => capitalized(other.name()),
+    }
 }
 
 /// Follow the system, dark or light; in words, since the default fonts have no theme icons.
