@@ -10,7 +10,7 @@ use anyhow::Context;
 use crate::midi::import::import_folder;
 use crate::midi::write::{ExportOptions, lead_sheet_to_smf_bytes};
 use crate::model::{self, GenerateRequest, Model, TrainConfig, TrainOutcome};
-use crate::music::Idea;
+use crate::music::{Idea, Meter};
 use crate::playback::control::PlayerControl;
 use crate::playback::{self, OutputChoice, PlayerCommand, PlayerEvent, Timeline};
 use crate::worker::{
@@ -25,6 +25,10 @@ pub struct ModelEngine {
 impl IdeaEngine for ModelEngine {
     fn generate(&mut self, request: &GenerateRequest) -> anyhow::Result<Idea> {
         Ok(self.model.generate(request)?.idea)
+    }
+
+    fn meters(&self) -> Vec<Meter> {
+        self.model.known_meters()
     }
 }
 

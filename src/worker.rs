@@ -36,6 +36,8 @@ pub struct GenerateSettings {
     pub tempo_bpm: f64,
     /// Bars in the verse and again in the chorus: 4, 8 or 16.
     pub bars_per_section: u32,
+    /// The meter of fresh ideas.
+    pub meter: Meter,
     /// Temperature, top-p and the decoding priors.
     pub sampling: Sampling,
 }
@@ -46,6 +48,7 @@ impl Default for GenerateSettings {
             key: None,
             tempo_bpm: 96.0,
             bars_per_section: 8,
+            meter: Meter::FOUR_FOUR,
             sampling: Sampling::default(),
         }
     }
@@ -62,6 +65,8 @@ struct StoredSettings {
     tempo_bpm: f64,
     #[serde(default = "default_bars_per_section")]
     bars_per_section: u32,
+    #[serde(default = "default_meter")]
+    meter: Meter,
     #[serde(default)]
     sampling: Sampling,
     #[serde(default = "unset")]
@@ -87,6 +92,10 @@ fn unset() -> f32 {
     f32::NAN
 }
 
+fn default_meter() -> Meter {
+    Meter::FOUR_FOUR
+}
+
 impl From<StoredSettings> for GenerateSettings {
     fn from(stored: StoredSettings) -> Self {
         let mut sampling = stored.sampling;
@@ -105,6 +114,7 @@ impl From<StoredSettings> for GenerateSettings {
             key: stored.key,
             tempo_bpm: stored.tempo_bpm,
             bars_per_section: stored.bars_per_section,
+            meter: stored.meter,
             sampling,
         }
     }
@@ -118,7 +128,7 @@ impl GenerateSettings {
             seed,
             key: self.key,
             tempo: Some(Tempo::new(self.tempo_bpm)?),
-            meter: matches!(keep, Keep::Nothing).then_some(Meter::FOUR_FOUR),
+            meter: matches!(keep, Keep::Nothing).then_some(self.meter),
             bars: self.bars_per_section as usize,
             sampling: self.sampling,
             keep,
@@ -261,6 +271,12 @@ pub enum TrainReport {
 pub trait IdeaEngine: Send {
     /// An idea for the request: a fresh one, or one that keeps what `request.keep` names.
     fn generate(&mut self, request: &GenerateRequest) -> anyhow::Result<Idea>;
+    /// The meters it has learned (and can write fresh ideas in).
+    fn meters(&self) -> Vec<Meter>;
+}
+
+fn engine_meters(engine: Option<&dyn IdeaEngine>) -> Vec<Meter> {
+    engine.map(|e| e.meters()).unwrap_or_default()
 }
 
 /// Loads models into engines and trains new models.
@@ -305,7 +321,11 @@ pub enum IdeaOrigin {
 pub enum Event {
     /// What the worker is doing now, in plain words.
     Status(String),
-    ModelLoaded(ModelRef),
+    /// A model is ready, with the meters it knows.
+    ModelLoaded {
+        model: ModelRef,
+        meters: Vec<Meter>,
+    },
     /// The model could not be loaded; the previous one (if any) stays in use.
     ModelFailed {
         model: ModelRef,
@@ -499,7 +519,8 @@ impl Worker {
             Ok(engine) => {
                 self.engine = Some(engine);
                 self.queue.clear();
-                self.emit(Event::ModelLoaded(model));
+                let meters = engine_meters(self.engine.as_deref());
+                self.emit(Event::ModelLoaded { model, meters });
             }
             Err(error) => self.emit(Event::ModelFailed {
                 model,

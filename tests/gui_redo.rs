@@ -8,7 +8,7 @@ mod support;
 use std::time::Duration;
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use songsketch::music::{Bar, Idea};
 use songsketch::playback::control::NoPlayback;
 use songsketch::ui::SongsketchApp;
@@ -193,4 +193,28 @@ fn back_and_forward_step_through_every_idea_of_the_session_with_its_settings() {
     harness.get_by_label("Back").click();
     harness.run_steps(2);
     assert_eq!(harness.state().current().unwrap().idea, first);
+}
+
+#[test]
+fn a_meter_the_model_has_never_seen_is_greyed_out_with_the_reason() {
+    let data = tempfile::tempdir().unwrap();
+    let mut harness = support::harness(
+        support::pop909_parts(data.path(), 12, Box::new(NoPlayback)),
+        None,
+    );
+    step_until(&mut harness, "the model", |app| app.model().is_some());
+    harness.run_steps(2);
+    let four = harness.get_by_label("4/4");
+    assert!(!four.accesskit_node().is_disabled());
+    let waltz = harness.get_by_label("3/4");
+    assert!(
+        waltz.accesskit_node().is_disabled(),
+        "the test engine knows only 4/4"
+    );
+    waltz.hover();
+    // Tooltips wait for the pointer to rest (half a second of frames).
+    harness.run_steps(60);
+    harness.get_by_label_contains("never seen 3/4: retrain it on songs in 3/4");
+    assert!(harness.get_by_label("6/8").accesskit_node().is_disabled());
+    assert_eq!(harness.state().settings().generate.meter.to_string(), "4/4");
 }

@@ -297,6 +297,16 @@ impl Model {
         &self.vocab
     }
 
+    /// The meters of the songs the model was (last) trained on: those it writes fresh ideas in.
+    pub fn known_meters(&self) -> Vec<Meter> {
+        self.card
+            .data
+            .meters
+            .keys()
+            .filter_map(|m| m.parse().ok())
+            .collect()
+    }
+
     /// The network, for the other ways of writing with it ([`super::harmonize`]).
     pub(crate) fn net(&self) -> &InferenceNet {
         &self.net
@@ -335,13 +345,7 @@ impl Model {
         Plan {
             mode,
             meter,
-            meter_choices: self
-                .card
-                .data
-                .meters
-                .keys()
-                .filter_map(|m| m.parse().ok())
-                .collect(),
+            meter_choices: self.known_meters(),
             sections,
             max_same_pitch: 8,
             allow_empty_bars: request.allow_empty_bars,

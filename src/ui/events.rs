@@ -24,7 +24,8 @@ impl SongsketchApp {
         for event in events {
             match event {
                 Event::Status(text) => self.status.activity = text,
-                Event::ModelLoaded(model) => {
+                Event::ModelLoaded { model, meters } => {
+                    self.model_meters = meters;
                     self.status.activity = format!("Model “{}” is ready.", model.name);
                     self.status.error = None;
                     self.settings.model = (!model.is_default).then(|| model.clone());

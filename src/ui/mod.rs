@@ -128,6 +128,8 @@ pub struct SongsketchApp {
     keep_rate: Option<KeepRateFile>,
     catalog: ModelCatalog,
     model: Option<ModelRef>,
+    /// The meters the loaded model knows (the others are greyed out in the idea bar).
+    model_meters: Vec<crate::music::Meter>,
     current: Option<CurrentIdea>,
     /// The last discarded idea, which Undo brings back once.
     discarded: Option<CurrentIdea>,
@@ -190,6 +192,7 @@ impl SongsketchApp {
             keep_rate,
             catalog,
             model: None,
+            model_meters: Vec::new(),
             current: None,
             discarded: None,
             deleted: None,
@@ -455,6 +458,7 @@ impl SongsketchApp {
             can_undo_discard: self.can_undo_discard(),
             unavailable: self.player.unavailable_reason(),
             outputs: self.outputs.clone(),
+            meters: self.model_meters.clone(),
         };
         let actions = self
             .top_bar

@@ -6,7 +6,7 @@
 
 use super::{Settings, capitalized};
 use crate::model::steering::MelodyRange;
-use crate::music::{Key, Mode, PitchClass};
+use crate::music::{Key, Meter, Mode, PitchClass};
 use crate::worker::GenerateSettings;
 
 /// What the composer asked for in the top bar this frame.
@@ -38,6 +38,8 @@ pub struct TopBarView {
     pub unavailable: Option<String>,
     /// The outputs to choose from.
     pub outputs: Vec<String>,
+    /// The meters the model knows (empty while none is loaded).
+    pub meters: Vec<Meter>,
 }
 
 /// The top bar panel.
@@ -64,7 +66,8 @@ impl TopBar {
             theme_ui(ui);
         });
         ui.horizontal_wrapped(|ui| {
-            if settings_ui(ui, &mut settings.generate) {
+            let meter_changed = meter_ui(ui, &mut settings.generate.meter, &view.meters);
+            if settings_ui(ui, &mut settings.generate) || meter_changed {
                 self.actions.push(TopBarAction::GenerateSettingsChanged);
             }
             // The output on a row of its own, so its label never wraps away from its menu.
@@ -255,6 +258,49 @@ fn steering_ui(ui: &mut egui::Ui, sampling: &mut crate::model::Sampling) {
     ui.add(egui::Slider::new(&mut sampling.harmonic_rhythm, 0.0..=1.0).show_value(false))
         .labelled_by(chords.id)
         .on_hover_text("Chords per bar: fewer changes to the left, more to the right");
+}
+
+/// The meters a fresh idea can have.
+pub const METER_CHOICES: [Meter; 3] = [
+    Meter::FOUR_FOUR,
+    Meter {
+        numerator: 3,
+        denominator: 4,
+    },
+    Meter {
+        numerator: 6,
+        denominator: 8,
+    },
+];
+
+/// 4/4, 3/4 or 6/8 for fresh ideas; a meter the model has never seen is greyed out, saying why.
+/// Whether the choice changed.
+fn meter_ui(ui: &mut egui::Ui, meter: &mut Meter, known: &[Meter]) -> bool {
+    let before = *meter;
+    ui.label("Meter");
+    for choice in METER_CHOICES {
+        let seen = known.is_empty() || known.contains(&choice);
+        let button = ui
+            .add_enabled(
+                seen,
+                egui::Button::selectable(*meter == choice, choice.to_string()),
+            )
+            .on_disabled_hover_text(format!(
+                "This model has never seen {choice}: retrain it on songs in {choice}"
+            ));
+        if button.clicked() {
+            *meter = choice;
+        }
+    }
+    // A meter the (new) model does not know falls back to one it does.
+    if !known.is_empty() && !known.contains(meter) {
+        *meter = METER_CHOICES
+            .into_iter()
+            .find(|m| known.contains(m))
+            .unwrap_or(known[0]);
+    }
+    ui.separator();
+    *meter != before
 }
 
 /// A range as the menu shows it ("Any" rather than the key menu's "Auto").

@@ -258,6 +258,11 @@ impl IdeaEngine for Pop909Engine {
             Keep::Bars(redo) => self.redo_bars(redo, request.seed),
         }
     }
+
+    /// Its ideas are cut from 4/4 songs.
+    fn meters(&self) -> Vec<songsketch::music::Meter> {
+        vec![songsketch::music::Meter::FOUR_FOUR]
+    }
 }
 
 /// Loads the first `count` POP909 songs into an engine; cannot train.
