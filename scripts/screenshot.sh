@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Takes a picture of the release binary's window under Xvfb, the way a composer first sees it:
 # builds `songsketch --release`, starts it with a fresh data folder on a virtual 1280x720
-# screen, presses N for an idea, K to keep it, N for the next, and saves the screen with
-# ImageMagick's `import`.
+# screen, presses N for an idea, K to keep it, N for the next, drags across bars 5–6 of the
+# bar ruler to select them, and saves the screen with ImageMagick's `import`.
 #
 #   scripts/screenshot.sh [out.png]        (default: docs/screenshots/release.png)
 #   PROFILE=debug scripts/screenshot.sh    (the debug binary: quicker to build, same window)
@@ -48,5 +48,10 @@ xdotool "${keep[@]}" || true
 sleep 1
 xdotool "${next_idea[@]}" mousemove 640 700 || true
 sleep 4
+# Bars 5–6 selected: a drag along the section band from the middle of bar 5 to that of bar 6
+# (16 bars across the roll's 923 points from x = 55).
+xdotool mousemove 315 164 mousedown 1 sleep 0.2 mousemove 335 164 sleep 0.2 mousemove 355 164 \
+    sleep 0.2 mousemove 373 164 sleep 0.2 mouseup 1 mousemove 640 700 || true
+sleep 1
 import -window root "$out"
 echo "screenshot: saved $out"
