@@ -576,6 +576,7 @@ impl Model {
             for &(t, at) in &fill.network_prompt {
                 self.net.step(&mut state, t, at);
             }
+            grammar.end_notes_within_next_bars(fill.bars);
         }
         let mut bars_written = 0;
         let limit = 400 * plan.sections.iter().map(|s| s.bars).sum::<usize>() + 64;
@@ -601,9 +602,6 @@ impl Model {
             grammar.advance(next)?;
             if self.vocab.token(next) == Token::Bar {
                 bars_written += 1;
-                if setup.fill.as_ref().is_some_and(|f| bars_written == f.bars) {
-                    grammar.end_notes_with_current_bar();
-                }
             }
             if let Some(m) = memory.as_mut() {
                 m.observe(next, self.vocab.token(next));

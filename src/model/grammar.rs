@@ -221,10 +221,10 @@ impl<'v> Grammar<'v> {
         Ok((id, bass))
     }
 
-    /// From now on every note ends by the end of the current bar: the bars after it are kept
-    /// music (a span being filled in), which a held note must not run into.
-    pub fn end_notes_with_current_bar(&mut self) {
-        self.notes_end_by = self.next_bar_start;
+    /// From now on every note ends within the next `bars` bars (in the current meter): the bars
+    /// after them are kept music (a span being filled in), which a held note must not run into.
+    pub fn end_notes_within_next_bars(&mut self, bars: usize) {
+        self.notes_end_by = self.next_bar_start + bars as u32 * self.bar_len();
     }
 
     fn note_fits_at(&self, pos: u32) -> bool {

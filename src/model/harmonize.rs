@@ -200,7 +200,7 @@ impl Model {
             sheet,
             &out,
             bars,
-            super::infill::RedoPart::Both,
+            super::infill::RedoPart::Chords,
         ))
     }
 
