@@ -184,20 +184,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
         &args.out,
         &crate::midi::write::ExportOptions::default(),
     )?;
-    let chords = |kind: usize| -> String {
-        sheet.sections[kind]
-            .bars
-            .iter()
-            .map(|b| {
-                b.chords
-                    .iter()
-                    .filter_map(|c| c.chord.map(|ch| ch.name(sheet.key.spelling())))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .collect::<Vec<_>>()
-            .join(" | ")
-    };
+    let chords = |kind: usize| super::chords_by_bar(sheet, &sheet.sections[kind]);
     let mut out = std::io::stdout().lock();
     writeln!(
         out,

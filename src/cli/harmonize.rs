@@ -59,18 +59,8 @@ pub fn run(args: HarmonizeArgs) -> anyhow::Result<()> {
         elapsed.as_millis()
     )?;
     for section in &sheet.sections {
-        let chords: Vec<String> = section
-            .bars
-            .iter()
-            .map(|b| {
-                b.chords
-                    .iter()
-                    .filter_map(|c| c.chord.map(|ch| ch.name(sheet.key.spelling())))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .collect();
-        writeln!(out, "{}: {}", section.kind, chords.join(" | "))?;
+        let chords = super::chords_by_bar(&sheet, section);
+        writeln!(out, "{}: {chords}", section.kind)?;
     }
     Ok(())
 }

@@ -93,6 +93,22 @@ impl From<&SamplingArgs> for Sampling {
     }
 }
 
+/// A section's chord symbols in the sheet's spelling, bar by bar: `Am F | C G | …`.
+fn chords_by_bar(sheet: &crate::music::LeadSheet, section: &crate::music::Section) -> String {
+    section
+        .bars
+        .iter()
+        .map(|b| {
+            b.chords
+                .iter()
+                .filter_map(|c| c.chord.map(|ch| ch.name(sheet.key.spelling())))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
 /// Runs a subcommand. (Without one, the binary opens the window instead.)
 pub fn run(command: Command) -> anyhow::Result<()> {
     match command {

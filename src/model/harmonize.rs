@@ -146,14 +146,7 @@ impl Model {
         let all: Vec<u16> = (0..v.len() as u16).collect();
         let ids = super::tokens::encode(v, sheet)?;
         let cuts = super::infill::bar_cuts(v, &ids);
-        if bars.is_empty() || bars.end > cuts.len() {
-            return Err(ModelError::Request(format!(
-                "bars {}-{} are not inside this idea's {} bars",
-                bars.start + 1,
-                bars.end,
-                cuts.len()
-            )));
-        }
+        super::infill::check_span(&bars, cuts.len())?;
         let mut cursor = Cursor {
             state: self.net().start(),
             tracker: PositionTracker::default(),

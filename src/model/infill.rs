@@ -54,6 +54,18 @@ pub fn bar_cuts(vocab: &Vocab, ids: &[u16]) -> Vec<usize> {
     cuts
 }
 
+/// Refuses an empty span, or one that runs past the idea's `bar_count` bars.
+pub fn check_span(bars: &Range<usize>, bar_count: usize) -> Result<(), ModelError> {
+    if bars.is_empty() || bars.end > bar_count {
+        return Err(ModelError::Request(format!(
+            "bars {}-{} are not inside this idea's {bar_count} bars",
+            bars.start + 1,
+            bars.end
+        )));
+    }
+    Ok(())
+}
+
 /// What the sampler needs to fill bars of an encoded idea.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FillPrompt {
@@ -85,14 +97,7 @@ pub fn fill_prompt(
     let here = vocab.id(Token::Fill(Fill::Here)).ok_or_else(missing)?;
     let end = vocab.id(Token::Fill(Fill::End)).ok_or_else(missing)?;
     let cuts = bar_cuts(vocab, ids);
-    if bars.is_empty() || bars.end > cuts.len() {
-        return Err(ModelError::Request(format!(
-            "bars {}-{} are not inside this idea's {} bars",
-            bars.start + 1,
-            bars.end,
-            cuts.len()
-        )));
-    }
+    check_span(&bars, cuts.len())?;
     let start = cuts[bars.start];
     let stop = cuts.get(bars.end).copied().unwrap_or(ids.len());
     let at = positions(vocab, ids);

@@ -30,11 +30,15 @@ impl SongsketchApp {
     }
 
     pub(super) fn library_side_panel(&mut self, ui: &mut egui::Ui) {
-        if let Some(summary) = self.keep_rate_summary() {
-            ui.weak(format!("This model: {summary}"))
-                .on_hover_text("Counted on this computer only: ideas shown, kept and discarded.");
-        }
         let deleted = self.deleted.as_ref().map(|(_, kept)| kept.name.clone());
+        // The keep-rate goes at the bottom, so the list does not move when it appears.
+        egui::Panel::bottom("keep rate").show(ui, |ui| {
+            if let Some(summary) = self.keep_rate_summary() {
+                ui.weak(format!("This model: {summary}")).on_hover_text(
+                    "Counted on this computer only: ideas shown, kept and discarded.",
+                );
+            }
+        });
         let action = self.library_panel.ui(
             ui,
             self.library.as_ref(),
