@@ -70,6 +70,22 @@ fn log_softmax(values: &mut [f32]) {
 }
 
 impl Model {
+    /// A cursor after the given `Bos` (which is not predicted, so not scored).
+    fn start_cursor(&self, all: &[u16]) -> Cursor {
+        let v = self.vocab();
+        let bos = v.id(Token::Bos).expect("every vocabulary has Bos");
+        let mut cursor = Cursor {
+            state: self.net().start(),
+            tracker: PositionTracker::default(),
+            next: vec![0.0; v.len()],
+        };
+        let at = cursor.tracker.observe(Token::Bos);
+        self.net().step(&mut cursor.state, bos, at);
+        self.net().logits_for(&cursor.state, all, &mut cursor.next);
+        log_softmax(&mut cursor.next);
+        cursor
+    }
+
     /// Feeds `tokens` to the cursor; the sum of their log-probabilities.
     fn feed(&self, cursor: &mut Cursor, tokens: &[u16], all: &[u16]) -> f64 {
         let mut total = 0.0f64;
@@ -92,11 +108,6 @@ impl Model {
         let shift = normalizing_shift(sheet.key);
         let v = self.vocab();
         let all: Vec<u16> = (0..v.len() as u16).collect();
-        let mut cursor = Cursor {
-            state: self.net().start(),
-            tracker: PositionTracker::default(),
-            next: vec![0.0; v.len()],
-        };
         let mut meter = sheet.meter();
         let header = [
             v.require(Token::Bos)?,
@@ -105,11 +116,7 @@ impl Model {
                 ModelError::Unsupported(format!("the meter {meter} is not one the model knows"))
             })?,
         ];
-        // Bos is given, not predicted.
-        let at = cursor.tracker.observe(v.token(header[0]));
-        self.net().step(&mut cursor.state, header[0], at);
-        self.net().logits_for(&cursor.state, &all, &mut cursor.next);
-        log_softmax(&mut cursor.next);
+        let mut cursor = self.start_cursor(&all);
         self.feed(&mut cursor, &header[1..], &all);
         let mut rng = Rng::new(request.seed);
         for section in &mut sheet.sections {
@@ -147,15 +154,7 @@ impl Model {
         let ids = super::tokens::encode(v, sheet)?;
         let cuts = super::infill::bar_cuts(v, &ids);
         super::infill::check_span(&bars, cuts.len())?;
-        let mut cursor = Cursor {
-            state: self.net().start(),
-            tracker: PositionTracker::default(),
-            next: vec![0.0; v.len()],
-        };
-        let at = cursor.tracker.observe(v.token(ids[0]));
-        self.net().step(&mut cursor.state, ids[0], at);
-        self.net().logits_for(&cursor.state, &all, &mut cursor.next);
-        log_softmax(&mut cursor.next);
+        let mut cursor = self.start_cursor(&all);
         self.feed(&mut cursor, &ids[1..cuts[bars.start]], &all);
         let request = HarmonizeRequest {
             seed,
