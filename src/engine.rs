@@ -7,15 +7,13 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use crate::midi::import::import_folder;
+use crate::midi::import::{FolderOptions, import_folder_with};
 use crate::midi::write::{ExportOptions, lead_sheet_to_smf_bytes};
 use crate::model::{self, GenerateRequest, Model, TrainConfig, TrainOutcome};
 use crate::music::{Idea, Meter};
 use crate::playback::control::PlayerControl;
 use crate::playback::{self, OutputChoice, PlayerCommand, PlayerEvent, Timeline};
-use crate::worker::{
-    IdeaEngine, ModelBackend, ModelRef, SkippedSong, TrainMode, TrainReport, TrainRequest,
-};
+use crate::worker::{IdeaEngine, ModelBackend, ModelRef, TrainMode, TrainReport, TrainRequest};
 
 /// Generates with a loaded model.
 pub struct ModelEngine {
@@ -50,18 +48,11 @@ impl ModelBackend for LibtorchBackend {
         report: &mut dyn FnMut(TrainReport),
         cancel: &AtomicBool,
     ) -> anyhow::Result<TrainOutcome> {
-        let folder = import_folder(&request.songs)?;
-        report(TrainReport::SongsRead {
-            read: folder.songs.len(),
-            skipped: folder
-                .skipped
-                .iter()
-                .map(|(path, reason)| SkippedSong {
-                    path: path.clone(),
-                    reason: reason.clone(),
-                })
-                .collect(),
-        });
+        let options = FolderOptions {
+            strict: request.strict,
+        };
+        let folder = import_folder_with(&request.songs, options)?;
+        report(TrainReport::SongsRead(folder.files));
         let songs = folder
             .songs
             .into_iter()

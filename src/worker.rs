@@ -19,6 +19,7 @@ use std::thread::JoinHandle;
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use serde::{Deserialize, Serialize};
 
+use crate::midi::import::FileRow;
 use crate::model::infill::{Redo, RedoPart};
 use crate::model::rng::Rng;
 use crate::model::{GenerateRequest, Keep, Sampling, TrainEvent, TrainOutcome};
@@ -246,23 +247,15 @@ pub struct TrainRequest {
     pub output: PathBuf,
     /// Continue a cancelled run from the checkpoint in `output`.
     pub resume: bool,
-}
-
-/// A song of the training folder that could not be used, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SkippedSong {
-    pub path: PathBuf,
-    pub reason: String,
+    /// Skip damaged files instead of learning from what they hold.
+    pub strict: bool,
 }
 
 /// What a retrain reports while it runs: the folder it read, then the model's own events.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TrainReport {
-    /// The folder was read: how many songs are usable, which were skipped and why.
-    SongsRead {
-        read: usize,
-        skipped: Vec<SkippedSong>,
-    },
+    /// The folder was read: one row per file, what was read from it or why it was skipped.
+    SongsRead(Vec<FileRow>),
     /// Progress, the loss curve, checkpoints: as the model's training loop reports them.
     Model(TrainEvent),
 }

@@ -11,14 +11,20 @@
 //! The title is the first track's name, else the name given by the caller (the file stem).
 
 mod bars;
+mod folder;
 pub mod form;
 pub mod key;
 pub mod melody;
 pub mod sections;
 mod timeline;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+pub(crate) use folder::midi_files_under;
+pub use folder::{
+    FileColumn, FileOutcome, FileRow, FolderImport, FolderOptions, SongSummary, files_csv,
+    import_folder, import_folder_with,
+};
 pub use timeline::{TickScale, Timeline};
 
 use self::key::{KeyEvidence, KeyMaterial};
@@ -109,123 +115,6 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, MidiError> {
         });
     }
     std::fs::read(path).map_err(io_error)
-}
-
-/// The songs of a folder, and the files that could not be imported with the reason.
-#[derive(Debug, Clone, Default)]
-pub struct FolderImport {
-    pub songs: Vec<(PathBuf, LeadSheet)>,
-    pub skipped: Vec<(PathBuf, String)>,
-    /// Damaged files imported anyway, with what was lost (see [`ImportReport::warnings`]).
-    pub warnings: Vec<(PathBuf, String)>,
-}
-
-/// How a folder is imported.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FolderOptions {
-    /// Skip damaged files (those with warnings) instead of importing what they hold.
-    pub strict: bool,
-}
-
-/// Imports every `*.mid` / `*.midi` file (any case) under `dir`, recursively, in sorted path
-/// order. A file that fails is skipped with its reason and the rest goes on; folders that cannot
-/// be read are skipped the same way. Symbolic links to folders are not followed (no loops).
-/// A missing or unreadable `dir` is an error. Files are imported on every core. Damaged files
-/// are imported with a warning.
-pub fn import_folder(dir: &Path) -> Result<FolderImport, MidiError> {
-    import_folder_with(dir, FolderOptions::default())
-}
-
-/// [`import_folder`] with options: with `strict`, a damaged file is skipped, its reason the
-/// damage.
-pub fn import_folder_with(dir: &Path, options: FolderOptions) -> Result<FolderImport, MidiError> {
-    let mut result = FolderImport::default();
-    let files = midi_files_under(dir, &mut result.skipped)?;
-    let outcomes = import_in_parallel(&files);
-    for (path, outcome) in files.into_iter().zip(outcomes) {
-        match outcome {
-            Ok(imported) if imported.report.warnings.is_empty() => {
-                result.songs.push((path, imported.sheet));
-            }
-            Ok(imported) => {
-                let what = imported.report.warnings.join("; ");
-                if options.strict {
-                    result
-                        .skipped
-                        .push((path, format!("damaged ({what}); skipped as --strict asks")));
-                } else {
-                    result.warnings.push((path.clone(), what));
-                    result.songs.push((path, imported.sheet));
-                }
-            }
-            Err(error) => result.skipped.push((path, reason(error))),
-        }
-    }
-    result.skipped.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(result)
-}
-
-/// Every `*.mid` / `*.midi` file under `dir`, recursively, sorted; folders that cannot be read
-/// are added to `skipped` with the reason. A missing or unreadable `dir` is an error.
-pub(crate) fn midi_files_under(
-    dir: &Path,
-    skipped: &mut Vec<(PathBuf, String)>,
-) -> Result<Vec<PathBuf>, MidiError> {
-    let top = std::fs::read_dir(dir).map_err(|reason| MidiError::Io {
-        path: dir.to_path_buf(),
-        reason,
-    })?;
-    let mut files = Vec::new();
-    collect_midi_files(top, &mut files, skipped);
-    files.sort();
-    Ok(files)
-}
-
-/// Imports files on every core (the order of the results is the order of `files`).
-fn import_in_parallel(files: &[PathBuf]) -> Vec<Result<Imported, MidiError>> {
-    use rayon::prelude::*;
-    files.par_iter().map(|path| import_file(path)).collect()
-}
-
-/// An error's message without the file name (the caller shows the path beside it).
-fn reason(error: MidiError) -> String {
-    match error {
-        MidiError::File { reason, .. } => reason.to_string(),
-        MidiError::Io { reason, .. } => reason.to_string(),
-        other => other.to_string(),
-    }
-}
-
-fn is_midi_name(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("mid") || e.eq_ignore_ascii_case("midi"))
-}
-
-fn collect_midi_files(
-    entries: std::fs::ReadDir,
-    files: &mut Vec<PathBuf>,
-    skipped: &mut Vec<(PathBuf, String)>,
-) {
-    for entry in entries {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(error) => {
-                skipped.push((PathBuf::new(), format!("a folder entry: {error}")));
-                continue;
-            }
-        };
-        let path = entry.path();
-        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-        if is_dir {
-            match std::fs::read_dir(&path) {
-                Ok(inner) => collect_midi_files(inner, files, skipped),
-                Err(error) => skipped.push((path, format!("folder not readable: {error}"))),
-            }
-        } else if is_midi_name(&path) {
-            files.push(path);
-        }
-    }
 }
 
 /// Where a song's sections came from.

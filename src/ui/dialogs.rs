@@ -14,9 +14,9 @@ pub enum DialogResult {
     TrainingFolder(PathBuf),
     /// A SoundFont for the built-in synth.
     SoundFont(PathBuf),
-    /// An idea was written as a MIDI file.
+    /// An idea (or a table) was written to this file.
     Saved(PathBuf),
-    /// Writing the MIDI file failed.
+    /// Writing the file failed.
     SaveFailed { path: PathBuf, error: String },
 }
 
@@ -79,6 +79,30 @@ impl Dialogs {
                     error: format!("{error:#}"),
                 },
             })
+        })
+    }
+
+    /// Asks where to save `text` (a CSV table, say), then writes it there atomically.
+    pub fn save_text(
+        &self,
+        title: &'static str,
+        suggested_name: &'static str,
+        text: String,
+    ) -> std::io::Result<()> {
+        self.spawn(move || {
+            let path = rfd::FileDialog::new()
+                .set_title(title)
+                .set_file_name(suggested_name)
+                .save_file()?;
+            Some(
+                match crate::atomic_file::write_atomically(&path, text.as_bytes()) {
+                    Ok(()) => DialogResult::Saved(path),
+                    Err(error) => DialogResult::SaveFailed {
+                        path,
+                        error: error.to_string(),
+                    },
+                },
+            )
         })
     }
 

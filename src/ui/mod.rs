@@ -13,6 +13,7 @@ pub mod top_bar;
 
 mod bar_redo;
 mod events;
+mod file_drop;
 mod library_actions;
 mod retrain_window;
 mod session_history;
@@ -585,6 +586,7 @@ impl eframe::App for SongsketchApp {
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         self.process_events();
+        self.handle_dropped_files(&ctx);
         self.handle_shortcuts(&ctx);
         egui::Panel::top("idea bar").show(ui, |ui| self.top_bar(ui));
         egui::Panel::bottom("status line").show(ui, |ui| self.status_line(ui));

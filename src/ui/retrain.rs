@@ -1,21 +1,28 @@
-//! The retrain panel: choose a folder of songs, fine-tune or start from scratch, watch the
-//! progress bar, ETA and loss curve, cancel and resume, and switch between trained models.
+//! The retrain panel: choose a folder of songs (or drop one on the window), fine-tune or start
+//! from scratch, see what was read from every file in a sortable table (exportable as CSV),
+//! watch the progress bar, ETA and loss curve, cancel and resume, and switch between trained
+//! models.
 
 use std::path::PathBuf;
 
 use egui_plot::{Line, Plot, PlotPoints};
 
+use crate::midi::import::{FileColumn, FileRow};
 use crate::model::train::StopReason;
 use crate::model::{TrainEvent, TrainOutcome};
-use crate::worker::{ModelRef, SkippedSong, TrainMode, TrainReport};
+use crate::worker::{ModelRef, TrainMode, TrainReport};
 
 /// What the composer asked for in the panel this frame.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RetrainAction {
     PickFolder,
-    Start { resume: bool },
+    Start {
+        resume: bool,
+    },
     Cancel,
     UseModel(ModelRef),
+    /// Save the table of files read as CSV.
+    ExportCsv,
 }
 
 /// How the current or last run stands.
@@ -35,8 +42,12 @@ pub struct RetrainPanel {
     pub folder: Option<PathBuf>,
     pub mode: TrainMode,
     pub state: RunState,
-    pub songs_read: Option<usize>,
-    pub skipped: Vec<SkippedSong>,
+    /// Skip damaged files instead of learning from what they hold.
+    pub strict: bool,
+    /// One row per file of the folder, once it has been read.
+    pub files: Option<Vec<FileRow>>,
+    /// The table's order: by this column, ascending or not.
+    pub sort: (FileColumn, bool),
     /// Steps done, steps planned, seconds spent.
     pub progress: Option<(u64, u64, f64)>,
     pub losses: Vec<[f64; 2]>,
@@ -56,8 +67,9 @@ impl Default for RetrainPanel {
             folder: None,
             mode: TrainMode::FineTune,
             state: RunState::Idle,
-            songs_read: None,
-            skipped: Vec::new(),
+            strict: false,
+            files: None,
+            sort: (FileColumn::File, true),
             progress: None,
             losses: Vec::new(),
             last_checkpoint: None,
@@ -72,8 +84,7 @@ impl RetrainPanel {
     /// Clears what the last run showed, as a new (not resumed) run starts.
     pub fn start_run(&mut self, resume: bool) {
         if !resume {
-            self.songs_read = None;
-            self.skipped.clear();
+            self.files = None;
             self.progress = None;
             self.losses.clear();
             self.last_checkpoint = None;
@@ -83,10 +94,7 @@ impl RetrainPanel {
 
     pub fn on_event(&mut self, report: TrainReport) {
         match report {
-            TrainReport::SongsRead { read, skipped } => {
-                self.songs_read = Some(read);
-                self.skipped = skipped;
-            }
+            TrainReport::SongsRead(files) => self.files = Some(files),
             TrainReport::Model(event) => self.on_training(event),
         }
     }
@@ -140,6 +148,38 @@ impl RetrainPanel {
         }
     }
 
+    /// How many songs of the folder can be learned from, once it has been read.
+    pub fn songs_read(&self) -> Option<usize> {
+        let files = self.files.as_ref()?;
+        Some(files.iter().filter(|f| !f.is_skipped()).count())
+    }
+
+    /// The files that were skipped, with the reason in their status.
+    pub fn skipped(&self) -> Vec<&FileRow> {
+        self.files
+            .iter()
+            .flatten()
+            .filter(|f| f.is_skipped())
+            .collect()
+    }
+
+    /// The table's rows in the order shown.
+    pub fn sorted_files(&self) -> Vec<&FileRow> {
+        let mut rows: Vec<&FileRow> = self.files.iter().flatten().collect();
+        let (column, ascending) = self.sort;
+        rows.sort_by(|a, b| {
+            let order = a.compare(b, column);
+            if ascending { order } else { order.reverse() }
+        });
+        rows
+    }
+
+    /// The table as CSV, in the order shown.
+    pub fn files_csv(&self) -> Result<String, csv::Error> {
+        let rows: Vec<FileRow> = self.sorted_files().into_iter().cloned().collect();
+        crate::midi::import::files_csv(&rows)
+    }
+
     pub fn is_running(&self) -> bool {
         self.state == RunState::Running
     }
@@ -182,6 +222,11 @@ impl RetrainPanel {
                     .on_hover_text("Slow: a new model that knows only your songs.");
             });
         });
+        ui.add_enabled_ui(!self.is_running(), |ui| {
+            ui.checkbox(&mut self.strict, "Skip damaged files").on_hover_text(
+                "A file cut short is normally learned from as far as it goes; tick this to leave it out.",
+            );
+        });
         ui.horizontal(|ui| {
             let can_start = self.folder.is_some() && !self.is_running();
             if ui
@@ -206,7 +251,9 @@ impl RetrainPanel {
         if let Some(switch) = self.outcome_ui(ui, current) {
             action = Some(switch);
         }
-        self.songs_ui(ui);
+        if self.songs_ui(ui) {
+            action = Some(RetrainAction::ExportCsv);
+        }
         self.loss_ui(ui);
         ui.separator();
         if let Some(choice) = models_ui(ui, models, current) {
@@ -268,33 +315,99 @@ impl RetrainPanel {
         }
     }
 
-    fn songs_ui(&self, ui: &mut egui::Ui) {
-        let Some(read) = self.songs_read else {
-            return;
+    /// The count of songs read and skipped, and the table of files; true when "Export CSV…"
+    /// was clicked.
+    fn songs_ui(&mut self, ui: &mut egui::Ui) -> bool {
+        let Some(read) = self.songs_read() else {
+            return false;
         };
-        ui.label(format!(
-            "{read} songs read, {} skipped.",
-            self.skipped.len()
-        ));
-        if !self.skipped.is_empty() {
-            egui::CollapsingHeader::new(format!("Skipped songs ({})", self.skipped.len()))
-                .id_salt("skipped songs")
-                .show(ui, |ui| {
-                    egui::ScrollArea::vertical()
-                        .max_height(120.0)
-                        .show(ui, |ui| {
-                            for song in &self.skipped {
-                                let name = song
-                                    .path
-                                    .file_name()
-                                    .map(|n| n.to_string_lossy().into_owned())
-                                    .unwrap_or_else(|| song.path.display().to_string());
-                                ui.label(format!("{name}: {}", song.reason))
-                                    .on_hover_text(song.path.display().to_string());
+        let mut export = false;
+        ui.horizontal(|ui| {
+            ui.label(format!(
+                "{read} songs read, {} skipped.",
+                self.skipped().len()
+            ));
+            export = ui
+                .small_button("Export CSV…")
+                .on_hover_text("Save this table as a CSV file.")
+                .clicked();
+        });
+        egui::CollapsingHeader::new("Files read")
+            .id_salt("files read")
+            .default_open(true)
+            .show(ui, |ui| self.files_table(ui));
+        export
+    }
+
+    /// One row per file; a click on a heading sorts by it (a second click reverses).
+    fn files_table(&mut self, ui: &mut egui::Ui) {
+        use egui_extras::{Column, TableBuilder};
+        let rows = self.sorted_files().into_iter().cloned().collect::<Vec<_>>();
+        let mut clicked = None;
+        egui::ScrollArea::horizontal().show(ui, |ui| {
+            let mut table = TableBuilder::new(ui)
+                .id_salt("files table")
+                .striped(true)
+                .max_scroll_height(180.0);
+            for _ in FileColumn::ALL {
+                table = table.column(Column::auto().resizable(true));
+            }
+            table
+                .header(20.0, |mut header| {
+                    for column in FileColumn::ALL {
+                        header.col(|ui| {
+                            if ui.button(self.heading(column)).clicked() {
+                                clicked = Some(column);
                             }
                         });
+                    }
+                })
+                .body(|body| {
+                    body.rows(18.0, rows.len(), |mut table_row| {
+                        let file = &rows[table_row.index()];
+                        for column in FileColumn::ALL {
+                            table_row.col(|ui| {
+                                let text = file.cell(column);
+                                let label = if file.is_skipped() && column == FileColumn::Status {
+                                    ui.colored_label(ui.visuals().warn_fg_color, text)
+                                } else {
+                                    ui.label(text)
+                                };
+                                if column == FileColumn::File {
+                                    label.on_hover_text(file.path.display().to_string());
+                                }
+                            });
+                        }
+                    });
                 });
+        });
+        if let Some(column) = clicked {
+            self.sort_by(column);
         }
+    }
+
+    /// A heading's text; the column the table is sorted by says which way: `Bars (1–9)`,
+    /// `Key (Z–A)`.
+    fn heading(&self, column: FileColumn) -> String {
+        let (sorted, ascending) = self.sort;
+        if sorted != column {
+            return column.title().to_string();
+        }
+        let way = match (column == FileColumn::Bars, ascending) {
+            (true, true) => "1–9",
+            (true, false) => "9–1",
+            (false, true) => "A–Z",
+            (false, false) => "Z–A",
+        };
+        format!("{} ({way})", column.title())
+    }
+
+    /// Sorts by `column`, ascending; again on the same column reverses the order.
+    pub fn sort_by(&mut self, column: FileColumn) {
+        self.sort = match self.sort {
+            (sorted, ascending) if sorted == column => (column, !ascending),
+            _ => (column, true),
+        };
     }
 
     fn loss_ui(&self, ui: &mut egui::Ui) {

@@ -36,6 +36,7 @@ impl SongsketchApp {
                 self.status.activity = "Cancelling training; the last checkpoint is kept…".into();
             }
             Some(RetrainAction::UseModel(model)) => self.send(Request::LoadModel(model)),
+            Some(RetrainAction::ExportCsv) => self.export_files_csv(),
             None => {}
         }
     }
@@ -55,6 +56,34 @@ impl SongsketchApp {
             base: self.model.clone(),
             output,
             resume,
+            strict: self.retrain.strict,
         }));
+    }
+
+    /// Asks where to save the table of files read, then writes it there.
+    fn export_files_csv(&mut self) {
+        let saved = match self.retrain.files_csv() {
+            Ok(csv) => self
+                .dialogs
+                .save_text("Save the table of files read", "songs read.csv", csv)
+                .map_err(|e| e.to_string()),
+            Err(error) => Err(error.to_string()),
+        };
+        if let Err(error) = saved {
+            self.status.error = Some(format!("Could not export the table: {error}"));
+        }
+    }
+
+    /// Takes a folder dropped on the window as the songs to retrain on, and opens the panel.
+    pub(super) fn on_dropped_folder(&mut self, folder: std::path::PathBuf) {
+        if self.retrain.is_running() {
+            self.status.error = Some(
+                "A training run is going on; drop the folder again when it has finished.".into(),
+            );
+            return;
+        }
+        self.status.activity = format!("Retrain on {}?", folder.display());
+        self.choose_training_folder(folder);
+        self.retrain.open = true;
     }
 }

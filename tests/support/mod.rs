@@ -265,7 +265,8 @@ impl IdeaEngine for Pop909Engine {
     }
 }
 
-/// Loads the first `count` POP909 songs into an engine; cannot train.
+/// Loads the first `count` POP909 songs into an engine. It cannot train: asked to, it reads the
+/// folder with the real importer, reports the files read, then fails.
 pub struct Pop909Backend {
     pub count: usize,
 }
@@ -297,10 +298,15 @@ impl ModelBackend for Pop909Backend {
 
     fn train(
         &mut self,
-        _request: &TrainRequest,
-        _report: &mut dyn FnMut(TrainReport),
+        request: &TrainRequest,
+        report: &mut dyn FnMut(TrainReport),
         _cancel: &AtomicBool,
     ) -> anyhow::Result<TrainOutcome> {
+        let options = songsketch::midi::import::FolderOptions {
+            strict: request.strict,
+        };
+        let folder = songsketch::midi::import::import_folder_with(&request.songs, options)?;
+        report(TrainReport::SongsRead(folder.files));
         anyhow::bail!("the POP909 test backend cannot train")
     }
 }
