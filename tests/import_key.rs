@@ -8,7 +8,7 @@
 //! - Nottingham: every tune against its key signature (a real one), from the notes alone and
 //!   through the importer (the signature as evidence).
 //!
-//! Prints the figures; asserts the importer's POP909 exact accuracy ≥ 0.88 and Nottingham's
+//! Prints the figures; asserts the importer's POP909 exact accuracy ≥ 0.90 (the target) and Nottingham's
 //! notes-only exact accuracy ≥ 0.88 and with the signature ≥ 0.92.
 
 use std::path::{Path, PathBuf};
@@ -138,7 +138,7 @@ fn pop909_keys_from_the_notes() {
     println!("  unmarked files, now:     {}", unmarked.line());
     println!("  unmarked files, before:  {}", old_unmarked.line());
     println!("  signatures overruled by the notes: {overruled}");
-    assert!(imported.exact() >= 0.88, "{}", imported.exact());
+    assert!(imported.exact() >= 0.90, "{}", imported.exact());
     assert!(notes.exact() >= 0.88, "{}", notes.exact());
     assert!(imported.relative() >= 0.96, "{}", imported.relative());
 }
