@@ -50,6 +50,7 @@ impl ModelBackend for LibtorchBackend {
     ) -> anyhow::Result<TrainOutcome> {
         let options = FolderOptions {
             strict: request.strict,
+            ..FolderOptions::default()
         };
         let folder = import_folder_with(&request.songs, options)?;
         report(TrainReport::SongsRead(folder.files));

@@ -23,7 +23,7 @@ use crate::midi::import::FileRow;
 use crate::model::infill::{Redo, RedoPart};
 use crate::model::rng::Rng;
 use crate::model::{GenerateRequest, Keep, Sampling, TrainEvent, TrainOutcome};
-use crate::music::{Idea, Key, Meter, Tempo};
+use crate::music::{Idea, Key, LeadSheet, Meter, Tempo};
 
 /// How many ideas the worker keeps ready ahead of the composer.
 pub const PREFETCH_DEPTH: usize = 3;
@@ -298,8 +298,47 @@ pub enum Request {
         idea: Box<Idea>,
         part: Part,
     },
+    /// An idea made from the music of a MIDI file (dropped on the window).
+    FromFile {
+        path: PathBuf,
+        use_as: MaterialUse,
+    },
     Train(TrainRequest),
     Shutdown,
+}
+
+/// What a composer's own material (a MIDI file dropped on the window) becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MaterialUse {
+    /// Its melody kept note for note, chords written under it.
+    Harmonize,
+    /// Its opening bars start the verse; the rest of the idea is written after them.
+    Continue,
+}
+
+impl MaterialUse {
+    /// The most bars of the material used: a melody to harmonize fills at most a verse and a
+    /// chorus; a motif to continue opens at most half the verse.
+    pub fn bars_used(self, bars_per_section: usize) -> usize {
+        match self {
+            MaterialUse::Harmonize => 2 * bars_per_section,
+            MaterialUse::Continue => (bars_per_section / 2).max(1),
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            MaterialUse::Harmonize => "chords for your melody",
+            MaterialUse::Continue => "an idea that continues your motif",
+        }
+    }
+
+    fn keep(self, sheet: LeadSheet) -> Keep {
+        match self {
+            MaterialUse::Harmonize => Keep::Melody(sheet),
+            MaterialUse::Continue => Keep::Primer(sheet),
+        }
+    }
 }
 
 /// Why an idea arrived.
@@ -307,6 +346,8 @@ pub enum Request {
 pub enum IdeaOrigin {
     Next,
     Regenerated(Part),
+    /// Made from a MIDI file's music.
+    FromFile(MaterialUse),
 }
 
 /// What the worker tells the window.
@@ -501,6 +542,7 @@ impl Worker {
                 }
             }
             Request::Regenerate { idea, part } => self.regenerate(&idea, part),
+            Request::FromFile { path, use_as } => self.write_from_file(&path, use_as),
             Request::Train(request) => self.train(request),
             Request::Shutdown => {}
         }
@@ -579,6 +621,41 @@ impl Worker {
             Err(error) => self.emit(Event::Error(format!(
                 "Could not write {}: {error:#}",
                 part.describe()
+            ))),
+        }
+    }
+
+    /// Reads a MIDI file and writes an idea from its music (see [`MaterialUse`]), in the
+    /// material's own key.
+    fn write_from_file(&mut self, path: &Path, use_as: MaterialUse) {
+        let seed = self.seeds.next_u64();
+        let sheet = match crate::midi::import::import_file(path) {
+            Ok(imported) => imported.sheet,
+            Err(error) => {
+                self.emit(Event::Error(format!("Could not read the file: {error}")));
+                return;
+            }
+        };
+        let Some(engine) = self.engine.as_mut() else {
+            self.emit(Event::Error(format!(
+                "No model is loaded, so there is no way to write {}.",
+                use_as.describe()
+            )));
+            return;
+        };
+        let material = sheet.opening(use_as.bars_used(self.settings.bars_per_section as usize));
+        let new = self
+            .settings
+            .request(seed, use_as.keep(material))
+            .and_then(|mut request| {
+                request.key = None;
+                engine.generate(&request)
+            });
+        match new {
+            Ok(new) => self.emit_idea(new, seed, IdeaOrigin::FromFile(use_as)),
+            Err(error) => self.emit(Event::Error(format!(
+                "Could not write {}: {error:#}",
+                use_as.describe()
             ))),
         }
     }

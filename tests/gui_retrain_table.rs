@@ -37,20 +37,6 @@ fn folder(dir: &Path) -> PathBuf {
     folder
 }
 
-/// A folder dropped on the window, as the windowing integration hands it to egui.
-#[derive(Debug)]
-struct DroppedFolder(PathBuf);
-
-impl egui::DroppedFile for DroppedFolder {
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    fn bytes(&self) -> Result<Vec<u8>, String> {
-        Err("a folder has no bytes".into())
-    }
-}
-
 /// Starts training (which the test backend answers by reading the folder) and waits for the
 /// rows.
 fn read_folder(harness: &mut Harness<'_, SongsketchApp>) -> Vec<FileRow> {
@@ -85,11 +71,7 @@ fn a_dropped_folder_fills_a_sortable_table_that_exports_as_csv() {
         None,
     );
     harness.run_steps(2);
-    harness
-        .input_mut()
-        .dropped_files
-        .push(std::sync::Arc::new(DroppedFolder(songs.clone())));
-    harness.run_steps(3);
+    support::drop_on_window(&mut harness, &songs);
     let panel = harness.state().retrain_panel();
     assert!(panel.open, "a dropped folder opens the retrain panel");
     assert_eq!(panel.folder.as_deref(), Some(songs.as_path()));

@@ -53,7 +53,14 @@ fn a_folder_import_warns_and_strict_skips() {
     assert_eq!(lenient.songs.len(), 2);
     assert_eq!(lenient.warnings.len(), 1);
     assert_eq!(lenient.warnings[0].0, cut);
-    let strict = import_folder_with(dir.path(), FolderOptions { strict: true }).unwrap();
+    let strict = import_folder_with(
+        dir.path(),
+        FolderOptions {
+            strict: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert_eq!(strict.songs.len(), 1);
     assert_eq!(strict.skipped.len(), 1);
     assert_eq!(strict.skipped[0].0, cut);

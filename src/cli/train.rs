@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use crate::datasets::{SongReader, read_songs_with};
+use crate::midi::import::FolderOptions;
 use crate::model::train::{TrainConfig, TrainEvent, train};
 
 /// Recipes for known datasets.
@@ -106,6 +107,10 @@ pub struct TrainArgs {
     /// Skip damaged MIDI files (a track cut short …) instead of training on what they hold.
     #[arg(long)]
     pub strict: bool,
+    /// Learn MIDI files without section markers as one section each, instead of with the verse,
+    /// chorus … inferred from their music (for measuring what the inference brings).
+    #[arg(long)]
+    pub no_inferred_sections: bool,
 }
 
 fn config_from(args: &TrainArgs) -> TrainConfig {
@@ -262,7 +267,11 @@ impl Printer {
 
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let reader = args.preset.map_or(SongReader::Midi, Preset::reader);
-    let (songs, skipped, warnings) = read_songs_with(&args.songs, reader, args.strict)
+    let options = FolderOptions {
+        strict: args.strict,
+        infer_sections: !args.no_inferred_sections,
+    };
+    let (songs, skipped, warnings) = read_songs_with(&args.songs, reader, options)
         .with_context(|| format!("reading the songs in {}", args.songs.display()))?;
     for (name, why) in &skipped {
         eprintln!("skipped {name}: {why}");

@@ -45,15 +45,16 @@ pub type Warnings = Vec<(String, String)>;
 /// The songs of a folder, named by their path relative to it, and the files that were skipped
 /// (damaged files are read with what they hold; see [`read_songs_with`]).
 pub fn read_songs(folder: &Path, reader: SongReader) -> Result<(NamedSongs, Skipped), MidiError> {
-    read_songs_with(folder, reader, false).map(|(songs, skipped, _)| (songs, skipped))
+    read_songs_with(folder, reader, FolderOptions::default())
+        .map(|(songs, skipped, _)| (songs, skipped))
 }
 
-/// [`read_songs`], also returning the damaged files read anyway with what was lost; with
-/// `strict` such files are skipped instead.
+/// [`read_songs`], also returning the damaged files read anyway with what was lost; MIDI files
+/// are read with `options` (strict: damaged files skipped; sections inferred or not).
 pub fn read_songs_with(
     folder: &Path,
     reader: SongReader,
-    strict: bool,
+    options: FolderOptions,
 ) -> Result<(NamedSongs, Skipped, Warnings), MidiError> {
     let name = |p: &Path| {
         p.strip_prefix(folder)
@@ -67,7 +68,7 @@ pub fn read_songs_with(
             (songs, skipped, Vec::new())
         }
         SongReader::Midi => {
-            let imported = import_folder_with(folder, FolderOptions { strict })?;
+            let imported = import_folder_with(folder, options)?;
             (imported.songs, imported.skipped, imported.warnings)
         }
     };

@@ -128,7 +128,7 @@ impl KeepRateFile {
     pub fn record(&mut self, model: &str, setting: &str, event: KeepEvent) -> Result<(), String> {
         self.rate.record(model, setting, event);
         let json = serde_json::to_vec_pretty(&self.rate).map_err(|e| e.to_string())?;
-        crate::atomic_file::write_atomically(&self.path, &json).map_err(|e| {
+        crate::library::write_atomically(&self.path, &json).map_err(|e| {
             format!(
                 "the keep-rate was not saved to {}: {e}",
                 self.path.display()
@@ -176,6 +176,17 @@ mod tests {
         assert!(report.contains("default: kept 12 of 81 (15%)"), "{report}");
         assert!(report.contains("my waltzes"), "{report}");
         assert!(report.contains("all models: kept 12 of 81"), "{report}");
+    }
+
+    #[test]
+    fn the_first_count_creates_the_data_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("not yet made");
+        let mut file = KeepRateFile::open(&data).unwrap();
+        file.record("default", "temperature 0.90", KeepEvent::Shown)
+            .unwrap();
+        let again = KeepRateFile::open(&data).unwrap();
+        assert_eq!(again.rate().for_model("default").shown, 1);
     }
 
     #[test]

@@ -193,6 +193,34 @@ impl LeadSheet {
         self.sections.iter().map(|s| s.bars.len()).sum()
     }
 
+    /// The sheet cut to its first `bars` bars (sections that start later are left out; notes
+    /// held past the cut are shortened to end there).
+    pub fn opening(&self, bars: usize) -> LeadSheet {
+        let mut left = bars;
+        let mut sections = Vec::new();
+        for section in &self.sections {
+            if left == 0 {
+                break;
+            }
+            let kept: Vec<Bar> = section.bars.iter().take(left).cloned().collect();
+            left -= kept.len();
+            sections.push(Section {
+                bars: kept,
+                ..section.clone()
+            });
+        }
+        if let Some(last) = sections.last_mut().and_then(|s| s.bars.last_mut()) {
+            let length = last.length;
+            for note in &mut last.melody {
+                note.duration = note.duration.min(length.saturating_sub(note.onset)).max(1);
+            }
+        }
+        LeadSheet {
+            sections,
+            ..self.clone()
+        }
+    }
+
     /// The meter of the first full bar (4/4 for an empty sheet).
     pub fn meter(&self) -> Meter {
         self.bars()
@@ -390,6 +418,35 @@ mod tests {
         });
         bar.melody = notes;
         bar
+    }
+
+    #[test]
+    fn an_opening_keeps_the_first_bars_and_shortens_notes_held_past_the_cut() {
+        let sheet = LeadSheet {
+            title: "t".into(),
+            key: Key::major(PitchClass::new(0)),
+            tempo: Tempo::default(),
+            sections: vec![
+                Section::new(
+                    SectionKind::Verse,
+                    vec![
+                        bar("C", vec![note(0, 48, 60)]),
+                        bar("F", vec![note(24, 96, 65)]),
+                    ],
+                ),
+                Section::new(SectionKind::Chorus, vec![bar("G", vec![note(0, 12, 67)])]),
+            ],
+        };
+        let three = sheet.opening(3);
+        assert_eq!(three, sheet, "a cut past the end keeps everything");
+        let one = sheet.opening(2);
+        assert_eq!(one.sections.len(), 1);
+        assert_eq!(one.bar_count(), 2);
+        assert_eq!(
+            one.sections[0].bars[1].melody[0].duration, 24,
+            "held to the cut only"
+        );
+        assert_eq!(sheet.opening(1).bar_count(), 1);
     }
 
     fn sheet(sections: Vec<Section>) -> LeadSheet {

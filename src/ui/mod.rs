@@ -149,6 +149,8 @@ pub struct SongsketchApp {
     top_bar: TopBar,
     dialogs: Dialogs,
     drag_out: DragOut,
+    /// A MIDI file dropped on the window, waiting for the composer to say what it becomes.
+    dropped_midi: Option<std::path::PathBuf>,
     status: StatusLine,
 }
 
@@ -198,6 +200,7 @@ impl SongsketchApp {
             discarded: None,
             deleted: None,
             waiting_for_idea: false,
+            dropped_midi: None,
             history: bar_redo::IdeaHistory::default(),
             session: session_history::SessionHistory::default(),
             playing: false,
@@ -604,6 +607,7 @@ impl eframe::App for SongsketchApp {
             self.roll.ui(ui, playhead);
         });
         self.retrain_window(&ctx);
+        self.dropped_midi_window(&ctx);
         self.drag_out_frame(&ctx, frame);
     }
 

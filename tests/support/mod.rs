@@ -255,6 +255,7 @@ impl IdeaEngine for Pop909Engine {
                 self.rewrite(idea, keep, request.seed)
             }
             Keep::Primer(_) => anyhow::bail!("the POP909 test engine cannot continue a primer"),
+            Keep::Melody(_) => anyhow::bail!("the POP909 test engine cannot harmonize"),
             Keep::Bars(redo) => self.redo_bars(redo, request.seed),
         }
     }
@@ -304,6 +305,7 @@ impl ModelBackend for Pop909Backend {
     ) -> anyhow::Result<TrainOutcome> {
         let options = songsketch::midi::import::FolderOptions {
             strict: request.strict,
+            ..Default::default()
         };
         let folder = songsketch::midi::import::import_folder_with(&request.songs, options)?;
         report(TrainReport::SongsRead(folder.files));
@@ -386,5 +388,31 @@ pub fn step_until(
         harness.step();
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
+    harness.run_steps(3);
+}
+
+/// A file or folder dropped on the window, as the windowing integration hands it to egui.
+#[derive(Debug)]
+pub struct DroppedPath(pub PathBuf);
+
+impl egui::DroppedFile for DroppedPath {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+/// Drops `path` on the window and runs a few frames.
+pub fn drop_on_window(
+    harness: &mut egui_kittest::Harness<songsketch::ui::SongsketchApp>,
+    path: &Path,
+) {
+    harness
+        .input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(DroppedPath(path.to_path_buf())));
     harness.run_steps(3);
 }

@@ -9,7 +9,7 @@ use super::key::{KeyAgreement, KeyEvidence};
 use super::melody::MelodyTrack;
 use super::{Imported, SectionSource, import_file};
 use crate::midi::MidiError;
-use crate::music::{LeadSheet, Meter, SectionKind};
+use crate::music::{LeadSheet, Meter, Section, SectionKind};
 
 /// The songs of a folder, and the files that could not be imported with the reason.
 #[derive(Debug, Clone, Default)]
@@ -23,10 +23,22 @@ pub struct FolderImport {
 }
 
 /// How a folder is imported.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FolderOptions {
     /// Skip damaged files (those with warnings) instead of importing what they hold.
     pub strict: bool,
+    /// Infer the sections of songs without markers (on by default). Off, such a song is one
+    /// `Other` section, as before inference existed: for measuring what inference brings.
+    pub infer_sections: bool,
+}
+
+impl Default for FolderOptions {
+    fn default() -> Self {
+        FolderOptions {
+            strict: false,
+            infer_sections: true,
+        }
+    }
 }
 
 /// Imports every `*.mid` / `*.midi` file (any case) under `dir`, recursively, in sorted path
@@ -52,7 +64,10 @@ pub fn import_folder_with(dir: &Path, options: FolderOptions) -> Result<FolderIm
     let outcomes = import_in_parallel(&files);
     for (path, outcome) in files.into_iter().zip(outcomes) {
         let row = match outcome {
-            Ok(imported) => {
+            Ok(mut imported) => {
+                if !options.infer_sections {
+                    forget_inferred_sections(&mut imported);
+                }
                 let summary = SongSummary::of(&imported);
                 if imported.report.warnings.is_empty() {
                     result.songs.push((path.clone(), imported.sheet));
@@ -80,6 +95,22 @@ pub fn import_folder_with(dir: &Path, options: FolderOptions) -> Result<FolderIm
     result.skipped.sort_by(|a, b| a.0.cmp(&b.0));
     result.files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(result)
+}
+
+/// Makes a song whose sections were inferred one `Other` section (marked songs keep theirs).
+fn forget_inferred_sections(imported: &mut Imported) {
+    if imported.report.sections != SectionSource::Inferred {
+        return;
+    }
+    let bars: Vec<_> = imported
+        .sheet
+        .sections
+        .drain(..)
+        .flat_map(|s| s.bars)
+        .collect();
+    imported.sheet.sections = vec![Section::new(SectionKind::Other, bars)];
+    imported.report.section_keys.truncate(1);
+    imported.report.sections = SectionSource::None;
 }
 
 /// Every `*.mid` / `*.midi` file under `dir`, recursively, sorted; folders that cannot be read

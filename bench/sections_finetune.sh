@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# What inferred sections bring to a fine-tune on a folder of unmarked songs: the default model is
+# fine-tuned twice on the same POP909 MIDI files (which carry no section markers), once with
+# their verse/chorus inferred from the music and once with each song as one section
+# (`--no-inferred-sections`), for the same minutes; then `songsketch eval` compares the ideas
+# of each (priors at 0, so the form is the network's own) with the real validation songs.
+# Usage: bench/sections_finetune.sh [songsketch binary]   (env: SONGS, MINUTES, IDEAS, WORK)
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+bin="${1:-$here/target/release/songsketch}"
+songs="${SONGS:-80}"; minutes="${MINUTES:-5}"; ideas="${IDEAS:-100}"
+work="${WORK:-$(mktemp -d)}"
+pop909="$here/../shared/datasets/pop909"
+mkdir -p "$work/songs"
+# The last $songs POP909 songs, as their MIDI files.
+for dir in $(ls -d "$pop909"/[0-9]* | sort | tail -n "$songs"); do
+  cp "$dir/$(basename "$dir").mid" "$work/songs/"
+done
+for mode in inferred one-section; do
+  flag=(); [ "$mode" = one-section ] && flag=(--no-inferred-sections)
+  if [ ! -f "$work/$mode/model.json" ]; then
+    "$bin" train --songs "$work/songs" --out "$work/$mode" --from "$here/models/default" \
+      --max-minutes "$minutes" --seed 1 "${flag[@]}" 2> "$work/$mode.train.log" || { tail "$work/$mode.train.log"; exit 1; }
+  fi
+  "$bin" eval --model "$work/$mode" --songs "$pop909" --ideas "$ideas" --phrase-return 0 --chorus-lift 0 \
+    --skip-likelihood --realness --json > "$work/$mode.eval.json"
+done
+"$bin" eval --songs "$pop909" --ideas "$ideas" --phrase-return 0 --chorus-lift 0 \
+  --skip-likelihood --realness --json > "$work/base.eval.json"
+python3 - "$work" <<'PY'
+import json, sys
+work = sys.argv[1]
+rows = [("default model, no fine-tune", "base"), ("fine-tuned, sections inferred", "inferred"),
+        ("fine-tuned, one section per song", "one-section")]
+print(f"{'':34} chorus − verse   realness")
+for name, file in rows:
+    data = json.load(open(f"{work}/{file}.eval.json"))
+    lift = data["generated"]["metrics"]["chorus_minus_verse_pitch"]
+    acc = data["realness"]["model_vs_real"]
+    real = data["real"]["metrics"]["chorus_minus_verse_pitch"]
+    print(f"{name:34} {lift:+6.2f}          {acc['accuracy']:.3f} ± {acc['std']:.3f}")
+print(f"{'real validation songs':34} {real:+6.2f}")
+PY
+echo "files in $work"
