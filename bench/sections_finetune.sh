@@ -2,13 +2,13 @@
 # What inferred sections bring to a fine-tune on a folder of unmarked songs: the default model is
 # fine-tuned twice on the same POP909 MIDI files (which carry no section markers), once with
 # their verse/chorus inferred from the music and once with each song as one section
-# (`--no-inferred-sections`), for the same minutes; then `songsketch eval` compares the ideas
+# (`--no-inferred-sections`), for the same number of epochs; then `songsketch eval` compares the ideas
 # of each (priors at 0, so the form is the network's own) with the real validation songs.
-# Usage: bench/sections_finetune.sh [songsketch binary]   (env: SONGS, MINUTES, IDEAS, WORK)
+# Usage: bench/sections_finetune.sh [songsketch binary]   (env: SONGS, EPOCHS, IDEAS, WORK)
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 bin="${1:-$here/target/release/songsketch}"
-songs="${SONGS:-80}"; minutes="${MINUTES:-5}"; ideas="${IDEAS:-100}"
+songs="${SONGS:-80}"; epochs="${EPOCHS:-3}"; ideas="${IDEAS:-100}"
 work="${WORK:-$(mktemp -d)}"
 pop909="$here/../shared/datasets/pop909"
 mkdir -p "$work/songs"
@@ -20,7 +20,7 @@ for mode in inferred one-section; do
   flag=(); [ "$mode" = one-section ] && flag=(--no-inferred-sections)
   if [ ! -f "$work/$mode/model.json" ]; then
     "$bin" train --songs "$work/songs" --out "$work/$mode" --from "$here/models/default" \
-      --max-minutes "$minutes" --seed 1 "${flag[@]}" 2> "$work/$mode.train.log" || { tail "$work/$mode.train.log"; exit 1; }
+      --epochs "$epochs" --seed 1 "${flag[@]}" 2> "$work/$mode.train.log" || { tail "$work/$mode.train.log"; exit 1; }
   fi
   "$bin" eval --model "$work/$mode" --songs "$pop909" --ideas "$ideas" --phrase-return 0 --chorus-lift 0 \
     --skip-likelihood --realness --json > "$work/$mode.eval.json"

@@ -17,7 +17,7 @@ pub struct IdeaHistory {
 
 impl IdeaHistory {
     /// The idea before a change, remembered for undo.
-    fn changed_from(&mut self, previous: CurrentIdea) {
+    pub(super) fn changed_from(&mut self, previous: CurrentIdea) {
         self.undo.push(previous);
         self.redo.clear();
     }

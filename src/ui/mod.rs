@@ -14,6 +14,7 @@ pub mod top_bar;
 mod bar_redo;
 mod events;
 mod file_drop;
+mod idea_edits;
 mod library_actions;
 mod retrain_window;
 mod session_history;
@@ -151,6 +152,8 @@ pub struct SongsketchApp {
     drag_out: DragOut,
     /// A MIDI file dropped on the window, waiting for the composer to say what it becomes.
     dropped_midi: Option<std::path::PathBuf>,
+    /// The chord symbol being retyped, while its editor is open.
+    chord_edit: Option<idea_edits::ChordEdit>,
     status: StatusLine,
 }
 
@@ -201,6 +204,7 @@ impl SongsketchApp {
             deleted: None,
             waiting_for_idea: false,
             dropped_midi: None,
+            chord_edit: None,
             history: bar_redo::IdeaHistory::default(),
             session: session_history::SessionHistory::default(),
             playing: false,
@@ -604,8 +608,13 @@ impl eframe::App for SongsketchApp {
         egui::CentralPanel::default().show(ui, |ui| {
             self.regenerate_bar(ui);
             self.bar_redo_row(ui);
+            self.idea_edit_row(ui);
             self.roll.ui(ui, playhead);
         });
+        if let Some(tick) = self.roll.take_clicked_chord() {
+            self.begin_chord_edit(tick);
+        }
+        self.chord_edit_window(&ctx);
         self.retrain_window(&ctx);
         self.dropped_midi_window(&ctx);
         self.drag_out_frame(&ctx, frame);

@@ -154,6 +154,8 @@ pub struct RollLayout {
     pub visible_notes: Vec<(RollNote, Rect)>,
     /// Chord symbols drawn, with where.
     pub visible_chord_labels: Vec<(String, Pos2)>,
+    /// The tick of each chord symbol drawn and the rectangle a click on it hits.
+    pub chord_label_hits: Vec<(u32, Rect)>,
     /// Section bands drawn, with their rectangles.
     pub visible_sections: Vec<(String, Rect)>,
     /// Where the playhead line was drawn, if it was.
@@ -264,6 +266,8 @@ pub struct PianoRoll {
     layout: Option<RollLayout>,
     /// Bars chosen for redoing.
     pub bars: SelectionState,
+    /// The tick of the chord symbol clicked last frame, for the window to edit.
+    clicked_chord: Option<u32>,
 }
 
 impl PianoRoll {
@@ -273,6 +277,24 @@ impl PianoRoll {
         self.content = Some(RollContent::from_idea(idea));
         self.bars.fit_to(idea.sheet().bar_count());
         self.fit_on_next_frame = true;
+    }
+
+    /// The chord symbol (its tick) a click hit, by where the symbols were drawn last frame.
+    fn chord_symbol_clicked(&self, response: &egui::Response) -> Option<u32> {
+        let pos = response
+            .interact_pointer_pos()
+            .filter(|_| response.clicked())?;
+        let layout = self.layout.as_ref()?;
+        layout
+            .chord_label_hits
+            .iter()
+            .find(|(_, rect)| rect.contains(pos))
+            .map(|(tick, _)| *tick)
+    }
+
+    /// The tick of a chord symbol clicked since the last call (the window opens its editor).
+    pub fn take_clicked_chord(&mut self) -> Option<u32> {
+        self.clicked_chord.take()
     }
 
     pub fn clear(&mut self) {
@@ -327,12 +349,16 @@ impl PianoRoll {
         }
         let (first_tick, points_per_tick) = (self.first_tick, self.points_per_tick);
         let tick_at = |x: f32| first_tick + (x - grid.left()) / points_per_tick;
-        let selecting = match &self.content {
-            Some(content) => {
+        let chord_hit = self.chord_symbol_clicked(&response);
+        if chord_hit.is_some() {
+            self.clicked_chord = chord_hit;
+        }
+        let selecting = match (&self.content, chord_hit) {
+            (Some(content), None) => {
                 self.bars
                     .follow(ui, &response, grid.top(), &content.bar_starts, tick_at)
             }
-            None => false,
+            _ => false,
         };
         if !selecting {
             self.handle_zoom_and_scroll(ui, &response, grid, total);
@@ -354,6 +380,7 @@ impl PianoRoll {
             highest,
             visible_notes: Vec::new(),
             visible_chord_labels: Vec::new(),
+            chord_label_hits: Vec::new(),
             visible_sections: Vec::new(),
             playhead_x: None,
             selection_rect: None,
@@ -566,6 +593,9 @@ fn draw_header(
         layout
             .visible_chord_labels
             .push((label.text.clone(), pos2(x, chord_y)));
+        layout
+            .chord_label_hits
+            .push((label.tick, drawn.expand2(vec2(3.0, 3.0))));
     }
 }
 
