@@ -12,10 +12,22 @@ songs="${SONGS:-80}"; epochs="${EPOCHS:-3}"; ideas="${IDEAS:-100}"
 work="${WORK:-$(mktemp -d)}"
 pop909="$here/../shared/datasets/pop909"
 mkdir -p "$work/songs"
-# The last $songs POP909 songs, as their MIDI files.
+# The last $songs POP909 songs, as their MIDI files. Those files say 2/4 though the songs are
+# in 4/4 (their beat_midi.txt has a downbeat every 4 beats), so the copies get a 4/4 time
+# signature (mido, from .deps/venv): the fine-tune then sees the meter the ideas are written in.
 for dir in $(ls -d "$pop909"/[0-9]* | sort | tail -n "$songs"); do
   cp "$dir/$(basename "$dir").mid" "$work/songs/"
 done
+"$here/.deps/venv/bin/python" - "$work/songs" <<'PY'
+import glob, sys, mido
+for path in glob.glob(f"{sys.argv[1]}/*.mid"):
+    song = mido.MidiFile(path)
+    for track in song.tracks:
+        for message in track:
+            if message.type == "time_signature":
+                message.numerator, message.denominator = 4, 4
+    song.save(path)
+PY
 for mode in inferred one-section; do
   flag=(); [ "$mode" = one-section ] && flag=(--no-inferred-sections)
   if [ ! -f "$work/$mode/model.json" ]; then

@@ -12,21 +12,12 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use songsketch::midi::import::import_file;
 use songsketch::midi::write::{ExportOptions, write_lead_sheet};
-use songsketch::model::generate::default_model_dir;
 use songsketch::music::{Bar, Idea, LeadSheet, Note};
-use songsketch::playback::control::NoPlayback;
-use songsketch::ui::{AppParts, SongsketchApp};
+use songsketch::ui::SongsketchApp;
 use support::{DATASETS, Pop909Song, step_until};
 
 fn app(data_dir: &Path) -> Harness<'static, SongsketchApp> {
-    let parts = AppParts {
-        backend: Box::new(songsketch::engine::LibtorchBackend),
-        player: Box::new(NoPlayback),
-        data_dir: data_dir.to_path_buf(),
-        default_model_dir: default_model_dir().expect("the shipped model"),
-        default_model_name: "Default (pop songs)".into(),
-    };
-    support::harness(parts, None)
+    support::harness(support::shipped_model_parts(data_dir), None)
 }
 
 /// A real song's verse and chorus (4 bars each) as a MIDI file, as a composer would drop it.

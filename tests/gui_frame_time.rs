@@ -12,9 +12,7 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use songsketch::midi::write::{ExportOptions, write_lead_sheet};
-use songsketch::model::generate::default_model_dir;
-use songsketch::playback::control::NoPlayback;
-use songsketch::ui::{AppParts, SongsketchApp};
+use songsketch::ui::SongsketchApp;
 use support::{DATASETS, Pop909Song};
 
 /// How long the job took, and the longest frame while it ran.
@@ -73,13 +71,7 @@ fn assert_no_frame_waited(timed: &Timed, what: &str) {
 #[test]
 fn frames_stay_short_while_the_worker_writes() {
     let dir = tempfile::tempdir().unwrap();
-    let parts = AppParts {
-        backend: Box::new(songsketch::engine::LibtorchBackend),
-        player: Box::new(NoPlayback),
-        data_dir: dir.path().join("data"),
-        default_model_dir: default_model_dir().expect("the shipped model"),
-        default_model_name: "Default (pop songs)".into(),
-    };
+    let parts = support::shipped_model_parts(&dir.path().join("data"));
     let mut harness = support::harness(parts, None);
     support::step_until(&mut harness, "the model", Duration::from_secs(60), |app| {
         app.model().is_some()

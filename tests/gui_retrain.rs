@@ -10,10 +10,8 @@ use std::time::Duration;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use songsketch::model::generate::default_model_dir;
-use songsketch::playback::control::NoPlayback;
+use songsketch::ui::SongsketchApp;
 use songsketch::ui::retrain::RunState;
-use songsketch::ui::{AppParts, SongsketchApp};
 use support::{DATASETS, step_until};
 
 /// Real songs to learn from, and a file that only looks like MIDI.
@@ -32,14 +30,7 @@ fn training_folder(dir: &Path) -> PathBuf {
 }
 
 fn app(data_dir: &Path) -> Harness<'static, SongsketchApp> {
-    let parts = AppParts {
-        backend: Box::new(songsketch::engine::LibtorchBackend),
-        player: Box::new(NoPlayback),
-        data_dir: data_dir.to_path_buf(),
-        default_model_dir: default_model_dir().expect("the shipped model"),
-        default_model_name: "Default (pop songs)".into(),
-    };
-    support::harness(parts, None)
+    support::harness(support::shipped_model_parts(data_dir), None)
 }
 
 #[test]

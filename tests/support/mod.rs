@@ -349,6 +349,19 @@ pub fn pop909_parts(
     }
 }
 
+/// The app's parts with the shipped default model (libtorch) behind the worker, no playback,
+/// its data in `data_dir`.
+pub fn shipped_model_parts(data_dir: &Path) -> songsketch::ui::AppParts {
+    songsketch::ui::AppParts {
+        backend: Box::new(songsketch::engine::LibtorchBackend),
+        player: Box::new(songsketch::playback::control::NoPlayback),
+        data_dir: data_dir.to_path_buf(),
+        default_model_dir: songsketch::model::generate::default_model_dir()
+            .expect("the shipped model"),
+        default_model_name: "Default (pop songs)".into(),
+    }
+}
+
 /// The app in an egui_kittest harness at 1280×720, built with settings from `storage` if given.
 pub fn harness<'a>(
     parts: songsketch::ui::AppParts,
