@@ -1,7 +1,8 @@
 //! Opens the real window (eframe, glow) with ideas cut from real POP909 songs, keeps two, asks
 //! for a third, and saves a picture of the screen with ImageMagick's `import`. Runs only with a
 //! display: `xvfb-run -s "-screen 0 1280x720x24" cargo test --test screenshot`.
-//! `SONGSKETCH_THEME=light` takes the light theme; `SONGSKETCH_SCREENSHOT` names the PNG.
+//! `SONGSKETCH_THEME=light` takes the light theme; `SONGSKETCH_SCREENSHOT` names the PNG;
+//! `SONGSKETCH_SCREENSHOT_FOLDER` opens the retrain panel on that folder (its table of files).
 //! A test without a harness, so the window's event loop runs on the main thread.
 
 mod support;
@@ -47,6 +48,9 @@ impl Scripted {
                     self.app.next_idea();
                     Stage::WaitForIdea(n + 1)
                 } else {
+                    if let Some(folder) = std::env::var_os("SONGSKETCH_SCREENSHOT_FOLDER") {
+                        self.app.retrain_on(PathBuf::from(folder));
+                    }
                     Stage::Settle(20)
                 }
             }

@@ -182,6 +182,7 @@ impl SongsketchApp {
                     egui::DragValue::new(&mut bpm)
                         .range(TEMPO_RANGE)
                         .speed(0.5)
+                        .fixed_decimals(0)
                         .suffix(" BPM"),
                 )
                 .on_hover_text("The idea's tempo (what is played and exported).");

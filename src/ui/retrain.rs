@@ -345,6 +345,8 @@ impl RetrainPanel {
         let rows = self.sorted_files().into_iter().cloned().collect::<Vec<_>>();
         let mut clicked = None;
         egui::ScrollArea::horizontal().show(ui, |ui| {
+            // One line per row: long cells widen their column (the table scrolls sideways).
+            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
             let mut table = TableBuilder::new(ui)
                 .id_salt("files table")
                 .striped(true)

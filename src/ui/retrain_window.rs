@@ -15,7 +15,7 @@ impl SongsketchApp {
         let mut action = None;
         egui::Window::new("Retrain")
             .open(&mut open)
-            .default_width(440.0)
+            .default_width(720.0)
             .pivot(egui::Align2::CENTER_CENTER)
             .default_pos(ctx.content_rect().center())
             .show(ctx, |ui| {
@@ -71,6 +71,15 @@ impl SongsketchApp {
         };
         if let Err(error) = saved {
             self.status.error = Some(format!("Could not export the table: {error}"));
+        }
+    }
+
+    /// Opens the retrain panel on `folder` and starts a run, as choosing the folder and pressing
+    /// Start training would.
+    pub fn retrain_on(&mut self, folder: std::path::PathBuf) {
+        self.on_dropped_folder(folder);
+        if self.retrain.folder.is_some() && !self.retrain.is_running() {
+            self.start_training(false);
         }
     }
 
