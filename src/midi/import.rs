@@ -167,7 +167,7 @@ pub struct Prepared {
 /// Puts a file's notes on the grid, splits melody from harmony, lays out the bars and finds the
 /// chords (see the module steps).
 pub fn prepare(raw: &RawMidi) -> Result<Prepared, MidiError> {
-    let scale = TickScale::new(raw.ticks_per_quarter);
+    let scale = beat_aligned_scale(raw);
     let parts = grid_parts(raw, scale);
     let Some(song_end) = parts
         .iter()
@@ -214,9 +214,63 @@ pub fn prepare(raw: &RawMidi) -> Result<Prepared, MidiError> {
     })
 }
 
+/// Songs with fewer notes keep their file's grid as it is.
+const MIN_NOTES_TO_ALIGN: usize = 32;
+
+/// How much better the best offset must place the onsets than the file's own grid.
+const ALIGN_GAIN: f64 = 1.5;
+
+/// The file's grid, moved when its notes sit a constant distance off it. Files written on a grid
+/// (sequencers, Songsketch's own) keep it; a file whose music was laid onto a tempo map without
+/// starting on a beat (POP909's MIDI files are such, their melody a 48th or a 24th off every
+/// beat) gets the offset, under a beat, that puts the most onsets on beats (then eighths, then
+/// sixteenths). Only a file whose onsets mostly miss even the sixteenth grid is moved, so a
+/// syncopated song on its grid is never shifted by an eighth.
+fn beat_aligned_scale(raw: &RawMidi) -> TickScale {
+    let scale = TickScale::new(raw.ticks_per_quarter);
+    let onsets: Vec<u64> = raw
+        .tracks
+        .iter()
+        .flat_map(|t| &t.notes)
+        .map(|n| n.start)
+        .collect();
+    if onsets.len() < MIN_NOTES_TO_ALIGN {
+        return scale;
+    }
+    let placement = |scale: TickScale| -> (f64, usize) {
+        let mut score = 0.0;
+        let mut on_sixteenths = 0;
+        for &tick in &onsets {
+            let position = scale.grid(tick) % u64::from(crate::music::TICKS_PER_QUARTER);
+            score += match position {
+                0 => 1.0,
+                6 => 0.5,
+                3 | 9 => 0.25,
+                _ => 0.0,
+            };
+            on_sixteenths += (position % 3 == 0) as usize;
+        }
+        (score, on_sixteenths)
+    };
+    let (own_score, own_sixteenths) = placement(scale);
+    if own_sixteenths * 2 >= onsets.len() {
+        return scale;
+    }
+    let per_quarter = scale.ticks_per_quarter();
+    let grid_ticks = u64::from(crate::music::TICKS_PER_QUARTER);
+    let best = (1..grid_ticks)
+        .map(|k| scale.with_offset((k * per_quarter + grid_ticks / 2) / grid_ticks))
+        .map(|candidate| (placement(candidate).0, candidate))
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    match best {
+        Some((score, candidate)) if score > ALIGN_GAIN * own_score => candidate,
+        _ => scale,
+    }
+}
+
 /// Everything after parsing: the musical judgement.
 fn import_raw(raw: &RawMidi, fallback_title: &str) -> Result<Imported, MidiError> {
-    let scale = TickScale::new(raw.ticks_per_quarter);
+    let scale = beat_aligned_scale(raw);
     let tempo = first_tempo(raw)?;
     let prepared = prepare(raw)?;
     let shift = prepared.shift;
@@ -277,7 +331,10 @@ fn import_raw(raw: &RawMidi, fallback_title: &str) -> Result<Imported, MidiError
 /// The meter map on the grid, each one-beat signature (`1/4`) replaced by the meter its span's
 /// note onsets imply ([`bars::implied_meter`]).
 fn implied_meters(raw: &RawMidi, scale: TickScale, parts: &[Part]) -> Vec<(u64, Meter)> {
-    let ticks: Vec<u64> = raw.meters.iter().map(|m| scale.grid(m.tick)).collect();
+    // Meter changes stand at the file's own bar lines: its grid without any offset (the
+    // offset moves the notes within their bars, never the bars).
+    let bar_scale = scale.with_offset(0);
+    let ticks: Vec<u64> = raw.meters.iter().map(|m| bar_scale.grid(m.tick)).collect();
     raw.meters
         .iter()
         .zip(&ticks)
@@ -475,4 +532,54 @@ fn cut_sections(bars: &mut Vec<Bar>, plan: Vec<SectionStart>) -> Vec<Section> {
         });
     }
     sections
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::midi::read::{RawNote, RawTrack};
+
+    /// A file of 64 quarter notes at 480 per quarter, `late` ticks after each beat, and
+    /// `extra` more onsets.
+    fn raw(starts: impl Iterator<Item = u64>) -> RawMidi {
+        let notes = starts
+            .map(|start| RawNote {
+                channel: 0,
+                pitch: 60,
+                velocity: 90,
+                start,
+                end: start + 200,
+            })
+            .collect();
+        RawMidi {
+            ticks_per_quarter: 480,
+            tracks: vec![RawTrack {
+                notes,
+                ..RawTrack::default()
+            }],
+            ..RawMidi::default()
+        }
+    }
+
+    #[test]
+    fn notes_a_constant_distance_off_the_beat_are_moved_onto_it() {
+        let late = raw((0..64).map(|beat| beat * 480 + 40));
+        let scale = beat_aligned_scale(&late);
+        assert_eq!(scale.grid(40) % 12, 0, "a 48th late lands on the beat");
+        assert_eq!(scale.grid(480 + 40), scale.grid(40) + 12);
+        let early = raw((1..64).map(|beat| beat * 480 - 80));
+        assert_eq!(beat_aligned_scale(&early).grid(400) % 12, 0);
+    }
+
+    #[test]
+    fn a_file_on_its_grid_keeps_it_even_when_every_note_is_off_the_beat() {
+        let syncopated = raw((0..64).map(|beat| beat * 480 + 240));
+        assert_eq!(beat_aligned_scale(&syncopated), TickScale::new(480));
+        let few = raw((0..8).map(|beat| beat * 480 + 40));
+        assert_eq!(
+            beat_aligned_scale(&few),
+            TickScale::new(480),
+            "too few notes to tell"
+        );
+    }
 }

@@ -37,7 +37,7 @@ pub struct Timed<T> {
 }
 
 /// Everything the importer needs from a MIDI file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RawMidi {
     pub ticks_per_quarter: u16,
     pub tracks: Vec<RawTrack>,

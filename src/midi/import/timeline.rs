@@ -8,24 +8,40 @@ use crate::music::{TICKS_PER_QUARTER, Tempo};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TickScale {
     ticks_per_quarter: u64,
+    /// File ticks added to every tick before scaling (see [`TickScale::with_offset`]).
+    offset: u64,
 }
 
 impl TickScale {
     pub fn new(ticks_per_quarter: u16) -> Self {
         TickScale {
             ticks_per_quarter: ticks_per_quarter.max(1) as u64,
+            offset: 0,
         }
+    }
+
+    /// The scale with the grid starting `offset` file ticks before the file's tick 0: notes
+    /// played a constant distance off the beat (a file whose music does not start on its own
+    /// grid) then land on the beat.
+    pub fn with_offset(self, offset: u64) -> Self {
+        TickScale { offset, ..self }
+    }
+
+    pub fn ticks_per_quarter(self) -> u64 {
+        self.ticks_per_quarter
     }
 
     /// The grid tick nearest to a file tick.
     pub fn grid(self, tick: u64) -> u64 {
+        let tick = tick.saturating_add(self.offset);
         let scaled = tick as u128 * TICKS_PER_QUARTER as u128 + self.ticks_per_quarter as u128 / 2;
         (scaled / self.ticks_per_quarter as u128).min(u64::MAX as u128) as u64
     }
 
     /// A file tick as a fractional grid position (no rounding).
     pub fn grid_exact(self, tick: u64) -> f64 {
-        tick as f64 * TICKS_PER_QUARTER as f64 / self.ticks_per_quarter as f64
+        tick.saturating_add(self.offset) as f64 * TICKS_PER_QUARTER as f64
+            / self.ticks_per_quarter as f64
     }
 }
 
@@ -54,7 +70,7 @@ impl Timeline {
         let shift = shift as f64;
         let seconds_per_tick = |tempo: Tempo| tempo.seconds(1);
         let mut segments = vec![Segment {
-            grid: -shift,
+            grid: scale.grid_exact(0) - shift,
             seconds: 0.0,
             seconds_per_tick: seconds_per_tick(Tempo::default()),
         }];
