@@ -248,7 +248,7 @@ fn beat_aligned_scale(raw: &RawMidi) -> TickScale {
                 3 | 9 => 0.25,
                 _ => 0.0,
             };
-            on_sixteenths += (position % 3 == 0) as usize;
+            on_sixteenths += position.is_multiple_of(3) as usize;
         }
         (score, on_sixteenths)
     };
