@@ -9,7 +9,7 @@ use anyhow::Context;
 
 use crate::midi::import::{FolderOptions, import_folder_with};
 use crate::midi::write::{ExportOptions, lead_sheet_to_smf_bytes};
-use crate::model::{self, GenerateRequest, Model, TrainConfig, TrainOutcome};
+use crate::model::{self, GenerateRequest, Keep, Model, TrainConfig, TrainOutcome};
 use crate::music::{Idea, Meter};
 use crate::playback::control::PlayerControl;
 use crate::playback::{self, OutputChoice, PlayerCommand, PlayerEvent, Timeline};
@@ -22,7 +22,11 @@ pub struct ModelEngine {
 
 impl IdeaEngine for ModelEngine {
     fn generate(&mut self, request: &GenerateRequest) -> anyhow::Result<Idea> {
-        Ok(self.model.generate(request)?.idea)
+        let generated = match &request.keep {
+            Keep::Melody(melody) => self.model.chords_for_melody(request, melody)?,
+            _ => self.model.generate(request)?,
+        };
+        Ok(generated.idea)
     }
 
     fn meters(&self) -> Vec<Meter> {

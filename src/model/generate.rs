@@ -50,8 +50,9 @@ pub enum Keep {
     /// Keep everything of this idea but the chosen bars, and write those anew knowing what comes
     /// before and after them (a model trained to fill in bars only).
     Bars(Redo),
-    /// Keep this melody note for note and write chords under it ([`Model::harmonize`]); a
-    /// melody of 4 bars or more becomes a verse and a chorus.
+    /// Keep this melody note for note and write chords under it: a request for
+    /// [`Model::chords_for_melody`] (which [`Model::generate`] refuses); a melody of 4 bars or
+    /// more becomes a verse and a chorus.
     Melody(LeadSheet),
 }
 
@@ -334,8 +335,8 @@ impl Model {
             Keep::Verse(idea) => self.setup_kept_verse(request, idea),
             Keep::Primer(primer) => self.setup_primer(request, primer),
             Keep::Bars(redo) => self.setup_redo(request, redo),
-            Keep::Melody(_) => Err(ModelError::Internal(
-                "a melody to harmonize is not sampled token by token".into(),
+            Keep::Melody(_) => Err(ModelError::Request(
+                "chords for a melody are written by Model::chords_for_melody, not sampled".into(),
             )),
         }
     }
@@ -712,9 +713,6 @@ impl Model {
         {
             return self.rechord(request, redo);
         }
-        if let Keep::Melody(melody) = &request.keep {
-            return self.chords_for_melody(request, melody);
-        }
         let mut setup = self.setup(request)?;
         if request.sampling.melody_range.centre().is_some() && setup.key.is_none() {
             // A chosen range is a register in the finished idea, so its key is known first.
@@ -780,22 +778,12 @@ impl Model {
         self.finished(sheet, "rechorded idea")
     }
 
-    /// Chords written under `melody` ([`Keep::Melody`]), as an idea.
-    fn chords_for_melody(
-        &self,
-        request: &GenerateRequest,
-        melody: &LeadSheet,
-    ) -> Result<GeneratedIdea, ModelError> {
-        let sheet = self.harmonize(&super::harmonize::HarmonizeRequest {
-            key: request.key,
-            seed: request.seed,
-            ..super::harmonize::HarmonizeRequest::new(melody.clone())
-        })?;
-        self.finished(sheet, "harmonized idea")
-    }
-
     /// A whole sheet written outside the sampling loop, as a generated idea.
-    fn finished(&self, sheet: LeadSheet, what: &str) -> Result<GeneratedIdea, ModelError> {
+    pub(super) fn finished(
+        &self,
+        sheet: LeadSheet,
+        what: &str,
+    ) -> Result<GeneratedIdea, ModelError> {
         let tokens = super::tokens::encode(&self.vocab, &sheet)?.len();
         let idea = Idea::new(sheet).map_err(|e| ModelError::Internal(format!("{what}: {e}")))?;
         Ok(GeneratedIdea {

@@ -70,6 +70,21 @@ fn log_softmax(values: &mut [f32]) {
 }
 
 impl Model {
+    /// Chords written under `melody` with the request's seed and key, as an idea (what
+    /// [`super::Keep::Melody`] asks for).
+    pub fn chords_for_melody(
+        &self,
+        request: &super::GenerateRequest,
+        melody: &LeadSheet,
+    ) -> Result<super::generate::GeneratedIdea, ModelError> {
+        let sheet = self.harmonize(&HarmonizeRequest {
+            key: request.key,
+            seed: request.seed,
+            ..HarmonizeRequest::new(melody.clone())
+        })?;
+        self.finished(sheet, "harmonized idea")
+    }
+
     /// A cursor after the given `Bos` (which is not predicted, so not scored).
     fn start_cursor(&self, all: &[u16]) -> Cursor {
         let v = self.vocab();
