@@ -162,6 +162,8 @@ pub struct Prepared {
     /// The chords of every bar (positions from the bar start).
     pub chords: Vec<Vec<ChordChange>>,
     pub melody_track: Option<MelodyTrack>,
+    /// The file-to-grid scale the notes were put on (with the beat-grid offset, if any).
+    pub scale: TickScale,
 }
 
 /// Puts a file's notes on the grid, splits melody from harmony, lays out the bars and finds the
@@ -211,6 +213,7 @@ pub fn prepare(raw: &RawMidi) -> Result<Prepared, MidiError> {
         shift,
         chords,
         melody_track: chosen,
+        scale,
     })
 }
 
@@ -270,9 +273,9 @@ fn beat_aligned_scale(raw: &RawMidi) -> TickScale {
 
 /// Everything after parsing: the musical judgement.
 fn import_raw(raw: &RawMidi, fallback_title: &str) -> Result<Imported, MidiError> {
-    let scale = beat_aligned_scale(raw);
     let tempo = first_tempo(raw)?;
     let prepared = prepare(raw)?;
+    let scale = prepared.scale;
     let shift = prepared.shift;
     let sheet_tick = |tick: u64| scale.grid(tick) as i64 - shift as i64;
     let material = KeyMaterial {

@@ -81,10 +81,7 @@ impl SongsketchApp {
 
     /// Asks the worker for an idea made from a MIDI file's music.
     pub fn write_from_file(&mut self, path: PathBuf, use_as: MaterialUse) {
-        self.stop();
-        self.roll.bars = super::bar_selection::SelectionState::default();
-        self.history = super::bar_redo::IdeaHistory::default();
-        self.waiting_for_idea = true;
+        self.await_new_idea();
         self.status.activity = format!("Writing {}…", use_as.describe());
         self.send(Request::FromFile { path, use_as });
     }

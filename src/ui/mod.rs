@@ -320,11 +320,17 @@ impl SongsketchApp {
 
     /// Asks for the next idea (the Next idea button, key N).
     pub fn next_idea(&mut self) {
+        self.await_new_idea();
+        self.send(Request::NextIdea);
+    }
+
+    /// Stops playing and forgets the bar selection and the change history, as a new idea (not
+    /// a changed one) is asked for.
+    fn await_new_idea(&mut self) {
         self.stop();
         self.roll.bars = bar_selection::SelectionState::default();
         self.history = bar_redo::IdeaHistory::default();
         self.waiting_for_idea = true;
-        self.send(Request::NextIdea);
     }
 
     /// Keeps the current idea in the library (the Keep button, key K).

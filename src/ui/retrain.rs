@@ -44,10 +44,10 @@ pub struct RetrainPanel {
     pub state: RunState,
     /// Skip damaged files instead of learning from what they hold.
     pub strict: bool,
-    /// One row per file of the folder, once it has been read.
+    /// One row per file of the folder once it has been read, in the order the table shows.
     pub files: Option<Vec<FileRow>>,
-    /// The table's order: by this column, ascending or not.
-    pub sort: (FileColumn, bool),
+    /// The table's order: by this column, ascending or not ([`RetrainPanel::sort_by`]).
+    sort: (FileColumn, bool),
     /// Steps done, steps planned, seconds spent.
     pub progress: Option<(u64, u64, f64)>,
     pub losses: Vec<[f64; 2]>,
@@ -94,7 +94,10 @@ impl RetrainPanel {
 
     pub fn on_event(&mut self, report: TrainReport) {
         match report {
-            TrainReport::SongsRead(files) => self.files = Some(files),
+            TrainReport::SongsRead(files) => {
+                self.files = Some(files);
+                self.sort_files();
+            }
             TrainReport::Model(event) => self.on_training(event),
         }
     }
@@ -164,20 +167,24 @@ impl RetrainPanel {
     }
 
     /// The table's rows in the order shown.
-    pub fn sorted_files(&self) -> Vec<&FileRow> {
-        let mut rows: Vec<&FileRow> = self.files.iter().flatten().collect();
-        let (column, ascending) = self.sort;
-        rows.sort_by(|a, b| {
-            let order = a.compare(b, column);
-            if ascending { order } else { order.reverse() }
-        });
-        rows
+    pub fn sorted_files(&self) -> &[FileRow] {
+        self.files.as_deref().unwrap_or_default()
     }
 
     /// The table as CSV, in the order shown.
     pub fn files_csv(&self) -> Result<String, csv::Error> {
-        let rows: Vec<FileRow> = self.sorted_files().into_iter().cloned().collect();
-        crate::midi::import::files_csv(&rows)
+        crate::midi::import::files_csv(self.sorted_files())
+    }
+
+    /// Puts the rows in the table's order (when they arrive and when the order changes).
+    fn sort_files(&mut self) {
+        let (column, ascending) = self.sort;
+        if let Some(files) = &mut self.files {
+            files.sort_by(|a, b| {
+                let order = a.compare(b, column);
+                if ascending { order } else { order.reverse() }
+            });
+        }
     }
 
     pub fn is_running(&self) -> bool {
@@ -342,7 +349,8 @@ impl RetrainPanel {
     /// One row per file; a click on a heading sorts by it (a second click reverses).
     fn files_table(&mut self, ui: &mut egui::Ui) {
         use egui_extras::{Column, TableBuilder};
-        let rows = self.sorted_files().into_iter().cloned().collect::<Vec<_>>();
+        let headings = FileColumn::ALL.map(|column| self.heading(column));
+        let rows = self.sorted_files();
         let mut clicked = None;
         egui::ScrollArea::horizontal().show(ui, |ui| {
             // One line per row: long cells widen their column (the table scrolls sideways).
@@ -356,9 +364,9 @@ impl RetrainPanel {
             }
             table
                 .header(20.0, |mut header| {
-                    for column in FileColumn::ALL {
+                    for (column, heading) in FileColumn::ALL.into_iter().zip(headings) {
                         header.col(|ui| {
-                            if ui.button(self.heading(column)).clicked() {
+                            if ui.button(heading).clicked() {
                                 clicked = Some(column);
                             }
                         });
@@ -410,6 +418,7 @@ impl RetrainPanel {
             (sorted, ascending) if sorted == column => (column, !ascending),
             _ => (column, true),
         };
+        self.sort_files();
     }
 
     fn loss_ui(&self, ui: &mut egui::Ui) {

@@ -285,15 +285,11 @@ impl FileRow {
 
     /// The row's text in `column` ("" where a skipped file has nothing to say).
     pub fn cell(&self, column: FileColumn) -> String {
-        if let FileColumn::File = column {
-            return self.name();
-        }
-        let summary = match &self.outcome {
-            FileOutcome::Read(summary) => summary,
-            FileOutcome::Skipped(why) if column == FileColumn::Status => {
-                return format!("skipped: {why}");
-            }
-            FileOutcome::Skipped(_) => return String::new(),
+        let summary = match (&self.outcome, column) {
+            (_, FileColumn::File) => return self.name(),
+            (FileOutcome::Skipped(why), FileColumn::Status) => return format!("skipped: {why}"),
+            (FileOutcome::Skipped(_), _) => return String::new(),
+            (FileOutcome::Read(summary), _) => summary,
         };
         match column {
             FileColumn::File => self.name(),
