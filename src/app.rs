@@ -9,6 +9,7 @@ use songsketch::engine::{LibtorchBackend, ThreadPlayer};
 use songsketch::library::default_data_dir;
 use songsketch::model::generate::default_model_dir;
 use songsketch::playback::control::{NoPlayback, PlayerControl};
+use songsketch::recording::MidirKeyboards;
 use songsketch::ui::{AppParts, native_options, run_with};
 
 /// What the window calls the shipped model.
@@ -34,6 +35,7 @@ pub fn run() -> anyhow::Result<()> {
     let parts = AppParts {
         backend: Box::new(LibtorchBackend),
         player,
+        keyboards: Box::new(MidirKeyboards::default()),
         data_dir,
         default_model_dir: default_model_dir()
             .unwrap_or_else(|| std::path::Path::new("models").join("default")),

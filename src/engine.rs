@@ -10,7 +10,7 @@ use anyhow::Context;
 use crate::midi::import::{FolderOptions, import_folder_with};
 use crate::midi::write::{ExportOptions, lead_sheet_to_smf_bytes};
 use crate::model::{self, GenerateRequest, Keep, Model, TrainConfig, TrainOutcome};
-use crate::music::{Idea, Meter};
+use crate::music::{Idea, Meter, Tempo};
 use crate::playback::control::PlayerControl;
 use crate::playback::{self, OutputChoice, PlayerCommand, PlayerEvent, Timeline};
 use crate::worker::{IdeaEngine, ModelBackend, ModelRef, TrainMode, TrainReport, TrainRequest};
@@ -163,6 +163,17 @@ impl PlayerControl for ThreadPlayer {
     fn stop(&mut self) {
         self.player.stop();
         self.playhead = None;
+    }
+
+    fn play_clicks(&mut self, tempo: Tempo, meter: Meter, bars: u32) -> anyhow::Result<()> {
+        if let Some(reason) = &self.unavailable {
+            anyhow::bail!("{reason}");
+        }
+        let bytes = crate::recording::metronome::click_track(tempo, meter, bars)?;
+        self.player.send(PlayerCommand::SetLoop(false));
+        self.player
+            .play_from(Timeline::from_smf_bytes(&bytes)?, 0.0);
+        Ok(())
     }
 
     fn set_looping(&mut self, looping: bool) {

@@ -14,6 +14,7 @@ pub mod midi;
 pub mod model;
 pub mod music;
 pub mod playback;
+pub mod recording;
 pub mod stats;
 pub mod ui;
 pub mod worker;

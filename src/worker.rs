@@ -298,16 +298,46 @@ pub enum Request {
         idea: Box<Idea>,
         part: Part,
     },
-    /// An idea made from the music of a MIDI file (dropped on the window).
-    FromFile {
-        path: PathBuf,
+    /// An idea made from the composer's own music (a MIDI file dropped on the window, or a
+    /// take recorded from a keyboard).
+    FromMaterial {
+        material: Material,
         use_as: MaterialUse,
     },
     Train(TrainRequest),
     Shutdown,
 }
 
-/// What a composer's own material (a MIDI file dropped on the window) becomes.
+/// The composer's own music, for an idea to be made from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Material {
+    /// A MIDI file (any file the importer reads); the worker reads it.
+    File(PathBuf),
+    /// A take recorded from a keyboard, already read into a lead sheet.
+    Recorded(Box<LeadSheet>),
+}
+
+impl Material {
+    /// How the window names it.
+    pub fn describe(&self) -> String {
+        match self {
+            Material::File(path) => path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into(),
+            ),
+            Material::Recorded(_) => "what you played".into(),
+        }
+    }
+
+    fn into_sheet(self) -> anyhow::Result<LeadSheet> {
+        match self {
+            Material::File(path) => Ok(crate::midi::import::import_file(&path)?.sheet),
+            Material::Recorded(sheet) => Ok(*sheet),
+        }
+    }
+}
+
+/// What a composer's own material (a MIDI file dropped on the window, a recorded take) becomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MaterialUse {
     /// Its melody kept note for note, chords written under it.
@@ -346,8 +376,8 @@ impl MaterialUse {
 pub enum IdeaOrigin {
     Next,
     Regenerated(Part),
-    /// Made from a MIDI file's music.
-    FromFile(MaterialUse),
+    /// Made from the composer's own music.
+    FromMaterial(MaterialUse),
 }
 
 /// What the worker tells the window.
@@ -542,7 +572,9 @@ impl Worker {
                 }
             }
             Request::Regenerate { idea, part } => self.regenerate(&idea, part),
-            Request::FromFile { path, use_as } => self.write_from_file(&path, use_as),
+            Request::FromMaterial { material, use_as } => {
+                self.write_from_material(material, use_as)
+            }
             Request::Train(request) => self.train(request),
             Request::Shutdown => {}
         }
@@ -625,14 +657,14 @@ impl Worker {
         }
     }
 
-    /// Reads a MIDI file and writes an idea from its music (see [`MaterialUse`]), in the
-    /// material's own key.
-    fn write_from_file(&mut self, path: &Path, use_as: MaterialUse) {
+    /// Writes an idea from the composer's own music (see [`MaterialUse`]), in the material's
+    /// own key.
+    fn write_from_material(&mut self, material: Material, use_as: MaterialUse) {
         let seed = self.seeds.next_u64();
-        let sheet = match crate::midi::import::import_file(path) {
-            Ok(imported) => imported.sheet,
+        let sheet = match material.into_sheet() {
+            Ok(sheet) => sheet,
             Err(error) => {
-                self.emit(Event::Error(format!("Could not read the file: {error}")));
+                self.emit(Event::Error(format!("Could not read the file: {error:#}")));
                 return;
             }
         };
@@ -652,7 +684,7 @@ impl Worker {
                 engine.generate(&request)
             });
         match new {
-            Ok(new) => self.emit_idea(new, seed, IdeaOrigin::FromFile(use_as)),
+            Ok(new) => self.emit_idea(new, seed, IdeaOrigin::FromMaterial(use_as)),
             Err(error) => self.emit(Event::Error(format!(
                 "Could not write {}: {error:#}",
                 use_as.describe()

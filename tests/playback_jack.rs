@@ -7,14 +7,18 @@
 //! process environment (JACK_DEFAULT_SERVER), which must not change while other threads use it.
 #![cfg(feature = "jack")]
 
+mod jack_support;
 mod playback_support;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use jack_support::{
+    DumpedMessage, Guard, MidiDump, PERIOD_FRAMES, RATE, connect, jack_ports, our_port, start_jack,
+    wait_for,
+};
 use playback_support::{
     export_idea, first_loud, load, load_file, loudness_db, max_db, pop909_idea, read_wav_mono,
     sounding_spans,
@@ -23,85 +27,12 @@ use songsketch::playback::ports::{PortSink, list_output_ports};
 use songsketch::playback::{Player, PlayerCommand, PlayerEvent, TimedMessage, Timeline};
 
 const SOUNDFONT: &str = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
-/// The JACK server's sample rate: jack_midi_dump's timestamps count frames at this rate.
-const RATE: f64 = 44_100.0;
-/// Frames per JACK period: midir hands every message to JACK at the start of a period, so a
-/// message's time on the wire is rounded to this.
-const PERIOD_FRAMES: f64 = 256.0;
 const WINDOW: f64 = 0.02;
 /// Louder than this counts as sound; quieter than SILENT_DB as silence (FluidSynth's dither
 /// noise floor is about -93 dB; its reverb tail takes about 1.2 s to fall below -85 dB).
 const LOUD_DB: f64 = -70.0;
 const SILENT_DB: f64 = -85.0;
 const RELEASE: f64 = 1.5;
-
-/// A child process killed (and reaped) when dropped.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// The JACK server: asked to stop with SIGTERM so it removes its entry from JACK's shared
-/// registry (which holds only a few servers; a killed server's entry stays behind).
-struct JackServer(Child);
-
-impl Drop for JackServer {
-    fn drop(&mut self) {
-        if let Ok(pid) = i32::try_from(self.0.id()) {
-            // SAFETY: sending a signal to our own child process.
-            unsafe { libc::kill(pid, libc::SIGTERM) };
-        }
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(5) {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn wait_for(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ready() {
-        assert!(start.elapsed() < limit, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn jack_ports() -> Vec<String> {
-    let output = Command::new("jack_lsp")
-        .output()
-        .expect("jack_lsp (package jackd2) runs");
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect()
-}
-
-fn start_jack(server: &str) -> JackServer {
-    let child = Command::new("jackd")
-        .args(["-n", server, "-d", "dummy", "-r", "44100", "-p"])
-        .arg(PERIOD_FRAMES.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("jackd (package jackd2) starts");
-    let mut guard = JackServer(child);
-    wait_for("the JACK server", Duration::from_secs(10), || {
-        if let Ok(Some(status)) = guard.0.try_wait() {
-            panic!("jackd stopped ({status}); `jackd -v -n test -d dummy` shows why");
-        }
-        jack_ports().iter().any(|p| p == "system:playback_1")
-    });
-    guard
-}
 
 /// FluidSynth taking MIDI from JACK and writing audio to `wav` (in real time, file driver).
 struct FluidSynth {
@@ -147,89 +78,6 @@ impl FluidSynth {
         let _ = self.child.0.wait();
         (quit_at, self.wav.clone())
     }
-}
-
-/// A MIDI message as jack_midi_dump saw it: the JACK frame it arrived in, and its bytes.
-type DumpedMessage = (u64, Vec<u8>);
-
-/// jack_midi_dump connected to our output port; collects every message it sees with the JACK
-/// frame it arrived in (counted from the dump's start).
-struct MidiDump {
-    _child: Guard,
-    messages: Arc<Mutex<Vec<DumpedMessage>>>,
-}
-
-impl MidiDump {
-    fn start(client: &str) -> MidiDump {
-        let mut child = Command::new("jack_midi_dump")
-            .args(["-a", client])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("jack_midi_dump (jackd2 / jack-example-tools) starts");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let messages = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&messages);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(message) = parse_dump_line(&line) {
-                    sink.lock().expect("dump lock").push(message);
-                }
-            }
-        });
-        let input = format!("{client}:input");
-        wait_for("jack_midi_dump's port", Duration::from_secs(10), || {
-            jack_ports().contains(&input)
-        });
-        MidiDump {
-            _child: Guard(child),
-            messages,
-        }
-    }
-
-    /// The messages seen so far, with their frames.
-    fn take_timed(&self) -> Vec<DumpedMessage> {
-        std::mem::take(&mut *self.messages.lock().expect("dump lock"))
-    }
-
-    /// The messages seen so far.
-    fn take(&self) -> Vec<Vec<u8>> {
-        self.take_timed()
-            .into_iter()
-            .map(|(_, bytes)| bytes)
-            .collect()
-    }
-}
-
-/// "   1234: 90 3c 64 note on ..." (with `-a`: the frame, then the bytes) → (1234, [0x90, 0x3c, 0x64]).
-fn parse_dump_line(line: &str) -> Option<DumpedMessage> {
-    let (frame, rest) = line.split_once(':')?;
-    let frame = frame.trim().parse().ok()?;
-    let bytes: Vec<u8> = rest
-        .split_whitespace()
-        .map_while(|token| {
-            (token.len() == 2)
-                .then(|| u8::from_str_radix(token, 16).ok())
-                .flatten()
-        })
-        .collect();
-    (!bytes.is_empty() && bytes[0] & 0x80 != 0).then_some((frame, bytes))
-}
-
-/// Our output port, as JACK names it (client "songsketch", maybe with a suffix).
-fn our_port() -> String {
-    jack_ports()
-        .into_iter()
-        .find(|p| p.starts_with("songsketch") && p.ends_with(":out") && !p.contains("watch"))
-        .expect("the player's JACK port exists")
-}
-
-fn connect(from: &str, to: &str) {
-    let status = Command::new("jack_connect")
-        .args([from, to])
-        .status()
-        .expect("jack_connect runs");
-    assert!(status.success(), "jack_connect {from} {to}");
 }
 
 fn wait_event(

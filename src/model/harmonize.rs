@@ -71,7 +71,8 @@ fn log_softmax(values: &mut [f32]) {
 
 impl Model {
     /// Chords written under `melody` with the request's seed and key, as an idea (what
-    /// [`super::Keep::Melody`] asks for).
+    /// [`super::Keep::Melody`] asks for). A melody too short to be a verse and a chorus (under
+    /// four bars: a motif) opens the verse with its chords, and the model writes on from it.
     pub fn chords_for_melody(
         &self,
         request: &super::GenerateRequest,
@@ -82,6 +83,12 @@ impl Model {
             seed: request.seed,
             ..HarmonizeRequest::new(melody.clone())
         })?;
+        if sheet.sections.len() == 1 {
+            return self.generate(&super::GenerateRequest {
+                keep: super::Keep::Primer(sheet),
+                ..request.clone()
+            });
+        }
         self.finished(sheet, "harmonized idea")
     }
 

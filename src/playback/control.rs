@@ -3,7 +3,7 @@
 //! PlayerControl>`; the binary gives it the real player thread (`engine::ThreadPlayer`), tests
 //! give it their own, and [`NoPlayback`] says plainly that there is no sound.
 
-use crate::music::Idea;
+use crate::music::{Idea, Meter, Tempo};
 
 /// The name the window shows for the built-in SoundFont synth among the outputs.
 pub const BUILT_IN_SYNTH: &str = "Built-in synth";
@@ -25,6 +25,12 @@ pub trait PlayerControl {
     fn set_looping(&mut self, looping: bool);
     /// Seconds into the idea while it plays; `None` when stopped.
     fn playhead_seconds(&mut self) -> Option<f64>;
+    /// Plays the metronome: a click on every beat of `bars` bars (the count-in, then the take).
+    /// `stop` ends it.
+    fn play_clicks(&mut self, tempo: Tempo, meter: Meter, bars: u32) -> anyhow::Result<()> {
+        let _ = (tempo, meter, bars);
+        anyhow::bail!("this player has no metronome")
+    }
     /// Plays through the built-in synth with the SoundFont at `path` from now on.
     fn use_soundfont(&mut self, path: &std::path::Path) -> anyhow::Result<()> {
         anyhow::bail!(

@@ -71,7 +71,7 @@ impl SongsketchApp {
         self.status.activity = match origin {
             IdeaOrigin::Next => format!("A new idea in {}.", idea.sheet().key),
             IdeaOrigin::Regenerated(part) => format!("Here is {}.", part.describe()),
-            IdeaOrigin::FromFile(use_as) => {
+            IdeaOrigin::FromMaterial(use_as) => {
                 format!("Here is {} in {}.", use_as.describe(), idea.sheet().key)
             }
         };
@@ -82,7 +82,7 @@ impl SongsketchApp {
         };
         match origin {
             IdeaOrigin::Regenerated(part) => self.on_changed_idea(idea, part),
-            IdeaOrigin::Next | IdeaOrigin::FromFile(_) => {
+            IdeaOrigin::Next | IdeaOrigin::FromMaterial(_) => {
                 self.count(KeepEvent::Shown);
                 self.remember_new_idea(&idea, settings);
                 self.show(idea);

@@ -1,12 +1,13 @@
 //! Files and folders dropped on the window: a folder becomes the songs to retrain on (the
-//! retrain panel opens with it chosen); a MIDI file becomes an idea, as the composer chooses:
-//! chords written under its melody, or its opening bars continued into a verse and a chorus.
-//! While something is dragged over the window, a hint says what a drop will do.
+//! retrain panel opens with it chosen); a MIDI file (or a take recorded from a keyboard)
+//! becomes an idea, as the composer chooses: chords written under its melody, or its opening
+//! bars continued into a verse and a chorus. While something is dragged over the window, a hint
+//! says what a drop will do.
 
 use std::path::PathBuf;
 
 use super::SongsketchApp;
-use crate::worker::{MaterialUse, Request};
+use crate::worker::{Material, MaterialUse, Request};
 
 impl SongsketchApp {
     /// Takes what was dropped on the window this frame, and shows the hint while dragging.
@@ -27,7 +28,7 @@ impl SongsketchApp {
             if path.is_dir() {
                 self.on_dropped_folder(path);
             } else if is_midi_file(&path) {
-                self.dropped_midi = Some(path);
+                self.material = Some(Material::File(path));
             } else {
                 self.status.error = Some(format!(
                     "{} is neither a MIDI file nor a folder: drop a .mid file to write from it, \
@@ -38,15 +39,12 @@ impl SongsketchApp {
         }
     }
 
-    /// Asks what a dropped MIDI file becomes.
-    pub(super) fn dropped_midi_window(&mut self, ctx: &egui::Context) {
-        let Some(path) = self.dropped_midi.clone() else {
+    /// Asks what a dropped MIDI file or a recorded take becomes.
+    pub(super) fn material_window(&mut self, ctx: &egui::Context) {
+        let Some(material) = &self.material else {
             return;
         };
-        let name = path.file_name().map_or_else(
-            || path.display().to_string(),
-            |n| n.to_string_lossy().into(),
-        );
+        let name = material.describe();
         let mut choice = None;
         let mut open = true;
         egui::Window::new("Your music")
@@ -71,19 +69,26 @@ impl SongsketchApp {
                 }
             });
         if !open {
-            self.dropped_midi = None;
+            self.material = None;
+            self.show_current_again();
         }
-        if let Some(use_as) = choice {
-            self.dropped_midi = None;
-            self.write_from_file(path, use_as);
+        if let Some(use_as) = choice
+            && let Some(material) = self.material.take()
+        {
+            self.write_from(material, use_as);
         }
     }
 
-    /// Asks the worker for an idea made from a MIDI file's music.
-    pub fn write_from_file(&mut self, path: PathBuf, use_as: MaterialUse) {
+    /// Asks the worker for an idea made from the composer's own music.
+    pub fn write_from(&mut self, material: Material, use_as: MaterialUse) {
         self.await_new_idea();
         self.status.activity = format!("Writing {}…", use_as.describe());
-        self.send(Request::FromFile { path, use_as });
+        self.send(Request::FromMaterial { material, use_as });
+    }
+
+    /// The material being chosen for, if any (a dropped file, a recorded take).
+    pub fn pending_material(&self) -> Option<&Material> {
+        self.material.as_ref()
     }
 }
 

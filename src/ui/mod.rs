@@ -16,6 +16,7 @@ mod events;
 mod file_drop;
 mod idea_edits;
 mod library_actions;
+mod recording;
 mod retrain_window;
 mod session_history;
 
@@ -29,6 +30,7 @@ use crate::library::keep_rate::{KeepEvent, KeepRateFile};
 use crate::library::{KeptIdea, Library};
 use crate::music::Idea;
 use crate::playback::control::PlayerControl;
+use crate::recording::{KeyboardList, Keyboards};
 use crate::worker::{
     GenerateSettings, ModelBackend, ModelCatalog, ModelRef, Part, Request, WorkerHandle,
 };
@@ -36,6 +38,7 @@ use dialogs::Dialogs;
 use drag_out::{DragOut, DragSource, drag_handle};
 use library_panel::LibraryPanel;
 use piano_roll::{PianoRoll, seconds_to_ticks};
+pub use recording::RecordingPhase;
 use retrain::RetrainPanel;
 use top_bar::{TopBar, TopBarAction, TopBarView};
 
@@ -46,6 +49,8 @@ pub struct Settings {
     pub generate: GenerateSettings,
     /// The output last chosen (a MIDI port or the built-in synth).
     pub output: Option<String>,
+    /// The MIDI keyboard last chosen to record from.
+    pub keyboard: Option<String>,
     /// The model last chosen; `None` is the default model.
     pub model: Option<ModelRef>,
     /// The SoundFont picked for the built-in synth; `None`: the first in the usual places.
@@ -59,6 +64,7 @@ impl Default for Settings {
         Settings {
             generate: GenerateSettings::default(),
             output: None,
+            keyboard: None,
             model: None,
             soundfont: None,
             looping: false,
@@ -71,6 +77,8 @@ impl Default for Settings {
 pub struct AppParts {
     pub backend: Box<dyn ModelBackend>,
     pub player: Box<dyn PlayerControl>,
+    /// The MIDI keyboards to record from.
+    pub keyboards: Box<dyn Keyboards>,
     /// The folder for the library and trained models.
     pub data_dir: PathBuf,
     /// The shipped model.
@@ -150,8 +158,15 @@ pub struct SongsketchApp {
     top_bar: TopBar,
     dialogs: Dialogs,
     drag_out: DragOut,
-    /// A MIDI file dropped on the window, waiting for the composer to say what it becomes.
-    dropped_midi: Option<std::path::PathBuf>,
+    /// A MIDI file dropped on the window or a recorded take, waiting for the composer to say
+    /// what it becomes.
+    material: Option<crate::worker::Material>,
+    /// The keyboards to record from, and the take being recorded.
+    keyboards: Box<dyn Keyboards>,
+    keyboard_list: KeyboardList,
+    /// Whether a list of keyboards arrived yet (the first one announces nothing).
+    keyboards_known: bool,
+    recording: Option<recording::Recording>,
     /// The chord symbol being retyped, while its editor is open.
     chord_edit: Option<idea_edits::ChordEdit>,
     status: StatusLine,
@@ -203,7 +218,11 @@ impl SongsketchApp {
             discarded: None,
             deleted: None,
             waiting_for_idea: false,
-            dropped_midi: None,
+            material: None,
+            keyboards: parts.keyboards,
+            keyboard_list: KeyboardList::default(),
+            keyboards_known: false,
+            recording: None,
             chord_edit: None,
             history: bar_redo::IdeaHistory::default(),
             session: session_history::SessionHistory::default(),
@@ -228,6 +247,9 @@ impl SongsketchApp {
         app.send(Request::LoadModel(model));
         app.restore_soundfont();
         app.refresh_outputs();
+        let keyboard_ctx = ctx.clone();
+        app.keyboards
+            .watch(Box::new(move || keyboard_ctx.request_repaint()));
         app
     }
 
@@ -395,7 +417,7 @@ impl SongsketchApp {
 
     /// Plays the current idea from `seconds` into it.
     fn play_from(&mut self, seconds: f64) {
-        let Some(current) = &self.current else {
+        let Some(current) = self.current.as_ref().filter(|_| self.recording.is_none()) else {
             return;
         };
         if let Some(reason) = self.player.unavailable_reason() {
@@ -434,20 +456,24 @@ impl SongsketchApp {
         }
     }
 
-    /// N, Space, K, D — unless a text field is being typed into.
+    /// N, Space, K, D, R — unless a text field is being typed into.
     fn handle_shortcuts(&mut self, ctx: &egui::Context) {
         if ctx.egui_wants_keyboard_input() {
             return;
         }
         let none = egui::Modifiers::NONE;
-        let (next, play, keep, discard) = ctx.input_mut(|i| {
+        let (next, play, keep, discard, record) = ctx.input_mut(|i| {
             (
                 i.consume_key(none, egui::Key::N),
                 i.consume_key(none, egui::Key::Space),
                 i.consume_key(none, egui::Key::K),
                 i.consume_key(none, egui::Key::D),
+                i.consume_key(none, egui::Key::R),
             )
         });
+        if record {
+            self.toggle_recording();
+        }
         if next {
             self.next_idea();
         }
@@ -473,6 +499,8 @@ impl SongsketchApp {
             unavailable: self.player.unavailable_reason(),
             outputs: self.outputs.clone(),
             meters: self.model_meters.clone(),
+            keyboards: self.keyboard_list.clone(),
+            recording: self.recording.is_some(),
         };
         let actions = self
             .top_bar
@@ -500,6 +528,8 @@ impl SongsketchApp {
                 }
             },
             TopBarAction::RefreshOutputs => self.refresh_outputs(),
+            TopBarAction::SelectKeyboard(name) => self.choose_keyboard(name),
+            TopBarAction::ToggleRecording => self.toggle_recording(),
             TopBarAction::PickSoundFont => {
                 if let Err(error) = self.dialogs.pick_soundfont() {
                     self.status.error = Some(format!("Could not open the file dialog: {error}"));
@@ -599,6 +629,8 @@ impl eframe::App for SongsketchApp {
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         self.process_events();
+        self.keyboards_frame();
+        self.recording_frame(&ctx);
         self.handle_dropped_files(&ctx);
         self.handle_shortcuts(&ctx);
         egui::Panel::top("idea bar").show(ui, |ui| self.top_bar(ui));
@@ -610,7 +642,9 @@ impl eframe::App for SongsketchApp {
                 .min_size(220.0)
                 .show(ui, |ui| self.library_side_panel(ui));
         }
-        let playhead = self.playhead_ticks(&ctx);
+        let playhead = self
+            .recording_playhead()
+            .or_else(|| self.playhead_ticks(&ctx));
         egui::CentralPanel::default().show(ui, |ui| {
             self.regenerate_bar(ui);
             self.bar_redo_row(ui);
@@ -622,7 +656,7 @@ impl eframe::App for SongsketchApp {
         }
         self.chord_edit_window(&ctx);
         self.retrain_window(&ctx);
-        self.dropped_midi_window(&ctx);
+        self.material_window(&ctx);
         self.drag_out_frame(&ctx, frame);
     }
 

@@ -8,7 +8,7 @@ use egui::{Align2, Color32, CornerRadius, FontId, Pos2, Rect, Sense, Stroke, Vec
 
 use super::bar_selection::SelectionState;
 use crate::midi::voicing::voice_chord;
-use crate::music::{Idea, Pitch, SectionKind, Spelling, TICKS_PER_QUARTER};
+use crate::music::{Idea, LeadSheet, Pitch, SectionKind, Spelling, TICKS_PER_QUARTER};
 
 /// Which line a note belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +58,11 @@ impl RollContent {
     /// Lays an idea out: melody notes as written, each chord voiced low until the next change,
     /// with the same voicing the exported MIDI file plays.
     pub fn from_idea(idea: &Idea) -> RollContent {
-        let sheet = idea.sheet();
+        Self::from_sheet(idea.sheet())
+    }
+
+    /// Any lead sheet: an idea's, or a take's while it is recorded.
+    pub fn from_sheet(sheet: &LeadSheet) -> RollContent {
         let total_ticks = sheet.total_ticks();
         let mut notes: Vec<RollNote> = sheet
             .melody()
@@ -276,6 +280,13 @@ impl PianoRoll {
     pub fn show_idea(&mut self, idea: &Idea) {
         self.content = Some(RollContent::from_idea(idea));
         self.bars.fit_to(idea.sheet().bar_count());
+        self.fit_on_next_frame = true;
+    }
+
+    /// Shows a lead sheet that is not an idea (a take from the keyboard), filling the view.
+    pub fn show_sheet(&mut self, sheet: &LeadSheet) {
+        self.content = Some(RollContent::from_sheet(sheet));
+        self.bars.fit_to(sheet.bar_count());
         self.fit_on_next_frame = true;
     }
 

@@ -7,6 +7,7 @@
 use super::{Settings, capitalized};
 use crate::model::steering::MelodyRange;
 use crate::music::{Key, Meter, Mode, PitchClass};
+use crate::recording::KeyboardList;
 use crate::worker::GenerateSettings;
 
 /// What the composer asked for in the top bar this frame.
@@ -23,6 +24,9 @@ pub enum TopBarAction {
     GenerateSettingsChanged,
     SelectOutput(String),
     RefreshOutputs,
+    SelectKeyboard(String),
+    /// Record, or stop recording.
+    ToggleRecording,
     PickSoundFont,
 }
 
@@ -40,6 +44,9 @@ pub struct TopBarView {
     pub outputs: Vec<String>,
     /// The meters the model knows (empty while none is loaded).
     pub meters: Vec<Meter>,
+    /// The MIDI keyboards to record from.
+    pub keyboards: KeyboardList,
+    pub recording: bool,
 }
 
 /// The top bar panel.
@@ -73,6 +80,8 @@ impl TopBar {
             // The output on a row of its own, so its label never wraps away from its menu.
             ui.end_row();
             self.output_ui(ui, view, settings);
+            ui.separator();
+            self.keyboard_ui(ui, view, settings);
         });
         ui.add_space(2.0);
         std::mem::take(&mut self.actions)
@@ -158,6 +167,51 @@ impl TopBar {
         };
         let pick = ui.button("SoundFont…").on_hover_text(soundfont);
         self.button(pick, TopBarAction::PickSoundFont);
+    }
+}
+
+impl TopBar {
+    /// The keyboard to record from, and Record / Stop recording.
+    fn keyboard_ui(&mut self, ui: &mut egui::Ui, view: &TopBarView, settings: &Settings) {
+        let names = &view.keyboards.names;
+        let label = ui.label("Keyboard");
+        let shown = settings
+            .keyboard
+            .clone()
+            .filter(|name| names.contains(name))
+            .or_else(|| (names.len() == 1).then(|| names[0].clone()))
+            .unwrap_or_else(|| "none plugged in".into());
+        egui::ComboBox::from_id_salt("keyboard")
+            .selected_text(shown)
+            .width(160.0)
+            .show_ui(ui, |ui| {
+                for name in names {
+                    let selected = settings.keyboard.as_ref() == Some(name);
+                    if ui.selectable_label(selected, name).clicked() {
+                        self.actions
+                            .push(TopBarAction::SelectKeyboard(name.clone()));
+                    }
+                }
+                if names.is_empty() {
+                    ui.weak(view.keyboards.unavailable.clone().unwrap_or_else(|| {
+                        "No MIDI keyboard found: plug one in and it appears here".into()
+                    }));
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        let text = if view.recording {
+            "Stop recording"
+        } else {
+            "Record"
+        };
+        let record = ui
+            .add(egui::Button::selectable(view.recording, text).shortcut_text("R"))
+            .on_hover_text(
+                "One bar of count-in on the metronome, then play: the take is quantized onto \
+                 the roll at the tempo, meter and key set here",
+            );
+        self.button(record, TopBarAction::ToggleRecording);
     }
 }
 

@@ -343,6 +343,7 @@ pub fn pop909_parts(
     songsketch::ui::AppParts {
         backend: Box::new(Pop909Backend { count }),
         player,
+        keyboards: Box::new(songsketch::recording::NoKeyboards::default()),
         data_dir: data_dir.to_path_buf(),
         default_model_dir: data_dir.join("no-model-needed"),
         default_model_name: "POP909 excerpts (test engine, not a model)".into(),
@@ -355,6 +356,7 @@ pub fn shipped_model_parts(data_dir: &Path) -> songsketch::ui::AppParts {
     songsketch::ui::AppParts {
         backend: Box::new(songsketch::engine::LibtorchBackend),
         player: Box::new(songsketch::playback::control::NoPlayback),
+        keyboards: Box::new(songsketch::recording::NoKeyboards::default()),
         data_dir: data_dir.to_path_buf(),
         default_model_dir: songsketch::model::generate::default_model_dir()
             .expect("the shipped model"),
