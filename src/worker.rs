@@ -736,22 +736,39 @@ impl ModelCatalog {
         }
     }
 
-    /// The default model first, then every trained model folder, by name.
+    /// The default model first, then the other models shipped beside it (the Transformer in
+    /// `models/transformer`), then every trained model folder, each group by name.
     pub fn models(&self) -> Vec<ModelRef> {
-        let mut trained: Vec<ModelRef> = std::fs::read_dir(&self.trained_dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter(|entry| entry.path().is_dir())
-            .map(|entry| ModelRef {
-                name: entry.file_name().to_string_lossy().into_owned(),
-                dir: entry.path(),
+        let mut shipped = self.shipped_beside_default();
+        shipped.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut trained: Vec<ModelRef> = subfolders(&self.trained_dir)
+            .map(|(name, dir)| ModelRef {
+                name,
+                dir,
                 is_default: false,
             })
             .collect();
         trained.sort_by(|a, b| a.name.cmp(&b.name));
         std::iter::once(self.default_model.clone())
+            .chain(shipped)
             .chain(trained)
+            .collect()
+    }
+
+    /// Model folders (with a `model.json`) next to the default model's.
+    fn shipped_beside_default(&self) -> Vec<ModelRef> {
+        let default_dir = &self.default_model.dir;
+        let Some(parent) = default_dir.parent() else {
+            return Vec::new();
+        };
+        subfolders(parent)
+            .filter(|(_, dir)| dir != default_dir && dir != &self.trained_dir)
+            .filter(|(_, dir)| dir.join(crate::model::checkpoint::CARD_FILE).is_file())
+            .map(|(name, dir)| ModelRef {
+                name: format!("{name} (shipped)"),
+                dir,
+                is_default: false,
+            })
             .collect()
     }
 
@@ -771,9 +788,47 @@ impl ModelCatalog {
     }
 }
 
+/// The folders in `dir`, with their names.
+fn subfolders(dir: &Path) -> impl Iterator<Item = (String, PathBuf)> {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|entry| entry.path().is_dir())
+        .map(|entry| {
+            (
+                entry.file_name().to_string_lossy().into_owned(),
+                entry.path(),
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_catalog_lists_models_shipped_beside_the_default_then_trained_ones() {
+        let root = tempfile::tempdir().unwrap();
+        let shipped = root.path().join("models");
+        for name in ["default", "transformer", "notes"] {
+            std::fs::create_dir_all(shipped.join(name)).unwrap();
+        }
+        for with_config in ["default", "transformer"] {
+            std::fs::write(
+                shipped
+                    .join(with_config)
+                    .join(crate::model::checkpoint::CARD_FILE),
+                "{}",
+            )
+            .unwrap();
+        }
+        let trained = root.path().join("data").join("models");
+        std::fs::create_dir_all(trained.join("my-songs-1")).unwrap();
+        let catalog = ModelCatalog::new("Default".into(), shipped.join("default"), trained);
+        let names: Vec<String> = catalog.models().into_iter().map(|m| m.name).collect();
+        assert_eq!(names, ["Default", "transformer (shipped)", "my-songs-1"]);
+    }
 
     #[test]
     fn settings_files_from_before_sampling_keep_their_values() {

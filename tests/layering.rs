@@ -11,7 +11,7 @@ const LAYERS: &[&[&str]] = &[
     &["music", "stats", "atomic_file"],
     &["midi"],
     &["datasets", "model", "playback", "library", "dnd"],
-    &["eval", "worker"],
+    &["eval", "worker", "recording"],
     &["engine", "ui", "cli"],
     &["bin"],
 ];

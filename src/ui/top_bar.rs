@@ -206,7 +206,11 @@ impl TopBar {
             "Record"
         };
         let record = ui
-            .add(egui::Button::selectable(view.recording, text).shortcut_text("R"))
+            .add(
+                egui::Button::new(text)
+                    .selected(view.recording)
+                    .shortcut_text("R"),
+            )
             .on_hover_text(
                 "One bar of count-in on the metronome, then play: the take is quantized onto \
                  the roll at the tempo, meter and key set here",
