@@ -49,9 +49,10 @@ sleep 1
 xdotool "${next_idea[@]}" mousemove 640 700 || true
 sleep 4
 # Bars 5–6 selected: a drag along the section band from the middle of bar 5 to that of bar 6
-# (16 bars across the roll's 923 points from x = 55).
-xdotool mousemove 315 164 mousedown 1 sleep 0.2 mousemove 335 164 sleep 0.2 mousemove 355 164 \
-    sleep 0.2 mousemove 373 164 sleep 0.2 mouseup 1 mousemove 640 700 || true
+# (16 bars across the roll's 923 points from x = 55; the band is at y = 187, under the three
+# rows of the idea bar and the two of redo and edit controls).
+xdotool mousemove 315 187 mousedown 1 sleep 0.2 mousemove 335 187 sleep 0.2 mousemove 355 187 \
+    sleep 0.2 mousemove 373 187 sleep 0.2 mouseup 1 mousemove 640 700 || true
 sleep 1
 import -window root "$out"
 echo "screenshot: saved $out"
