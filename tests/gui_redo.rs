@@ -59,6 +59,16 @@ fn drag_across_bars(harness: &mut Harness<SongsketchApp>, from: usize, to: usize
     harness.run_steps(2);
 }
 
+/// Redo melody (on the selected bars) and the idea that comes back.
+fn redo_melody(harness: &mut Harness<SongsketchApp>, original: &Idea) -> Idea {
+    harness.get_by_label("Redo melody M").click();
+    harness.step();
+    step_until(harness, "the redone bars", |app| {
+        app.current().is_some_and(|c| &c.idea != original)
+    });
+    harness.state().current().unwrap().idea.clone()
+}
+
 #[test]
 fn dragging_over_bars_5_and_6_and_redoing_the_melody_changes_only_those_bars() {
     let data = tempfile::tempdir().unwrap();
@@ -79,12 +89,7 @@ fn dragging_over_bars_5_and_6_and_redoing_the_melody_changes_only_those_bars() {
             .selection_rect
             .is_some()
     );
-    harness.get_by_label("Redo melody M").click();
-    harness.step();
-    step_until(&mut harness, "the redone bars", |app| {
-        app.current().is_some_and(|c| c.idea != original)
-    });
-    let redone = harness.state().current().unwrap().idea.clone();
+    let redone = redo_melody(&mut harness, &original);
     let (before, after) = (bars(&original), bars(&redone));
     for (index, (old, new)) in before.iter().zip(&after).enumerate() {
         if index == 4 || index == 5 {
@@ -148,12 +153,7 @@ fn the_shipped_transformer_is_listed_and_redoes_chosen_bars() {
     harness.run_steps(2);
     let original = first_idea(&mut harness);
     drag_across_bars(&mut harness, 4, 5);
-    harness.get_by_label("Redo melody M").click();
-    harness.step();
-    step_until(&mut harness, "the redone bars", |app| {
-        app.current().is_some_and(|c| c.idea != original)
-    });
-    let redone = harness.state().current().unwrap().idea.clone();
+    let redone = redo_melody(&mut harness, &original);
     let (before, after) = (bars(&original), bars(&redone));
     for (index, (old, new)) in before.iter().zip(&after).enumerate() {
         if !(4..=5).contains(&index) {
