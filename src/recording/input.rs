@@ -14,6 +14,8 @@ use crate::playback::ports::{CLIENT_NAME, PortInfo, backend_name, find_port};
 
 /// How often the watcher looks at the ports.
 const WATCH_EVERY: Duration = Duration::from_millis(500);
+/// How often it tries again while there is no MIDI system (ALSA logs each failed try).
+const RETRY_EVERY: Duration = Duration::from_secs(10);
 /// Messages that may wait for the window (a few seconds of hard playing).
 const QUEUE: usize = 4096;
 
@@ -186,11 +188,13 @@ fn input_ports(input: &MidiInput) -> Vec<PortInfo> {
         .collect()
 }
 
-/// Lists the ports every [`WATCH_EVERY`], sending the list whenever it changes.
+/// Lists the ports every [`WATCH_EVERY`] (every [`RETRY_EVERY`] while there is no MIDI system),
+/// sending the list whenever it changes.
 fn watch_ports(lists: &Sender<KeyboardList>, wake: &dyn Fn(), stop: &AtomicBool) {
     let mut client = None;
     let mut last = None;
     while !stop.load(Ordering::Relaxed) {
+        let mut pause = WATCH_EVERY;
         if client.is_none() {
             client = Some(new_input("-keyboards"));
         }
@@ -204,8 +208,9 @@ fn watch_ports(lists: &Sender<KeyboardList>, wake: &dyn Fn(), stop: &AtomicBool)
                     names: Vec::new(),
                     unavailable: Some(reason.clone()),
                 };
-                // Try again next time: the MIDI system may start later.
+                // Try again later: the MIDI system may start after the window.
                 client = None;
+                pause = RETRY_EVERY;
                 list
             }
             None => KeyboardList::default(),
@@ -217,7 +222,15 @@ fn watch_ports(lists: &Sender<KeyboardList>, wake: &dyn Fn(), stop: &AtomicBool)
             wake();
             last = Some(list);
         }
-        std::thread::sleep(WATCH_EVERY);
+        sleep_unless_stopped(pause, stop);
+    }
+}
+
+/// Sleeps for `pause`, waking early when `stop` is set.
+fn sleep_unless_stopped(pause: Duration, stop: &AtomicBool) {
+    let until = Instant::now() + pause;
+    while !stop.load(Ordering::Relaxed) && Instant::now() < until {
+        std::thread::sleep(WATCH_EVERY.min(until.saturating_duration_since(Instant::now())));
     }
 }
 

@@ -349,6 +349,7 @@ impl SongsketchApp {
     /// Stops playing and forgets the bar selection and the change history, as a new idea (not
     /// a changed one) is asked for.
     fn await_new_idea(&mut self) {
+        self.cancel_recording();
         self.stop();
         self.roll.bars = bar_selection::SelectionState::default();
         self.history = bar_redo::IdeaHistory::default();
@@ -441,6 +442,7 @@ impl SongsketchApp {
     }
 
     fn show(&mut self, idea: CurrentIdea) {
+        self.cancel_recording();
         self.roll.show_idea(&idea.idea);
         self.library_panel.selected = idea.kept_id;
         self.current = Some(idea);
@@ -501,6 +503,7 @@ impl SongsketchApp {
             meters: self.model_meters.clone(),
             keyboards: self.keyboard_list.clone(),
             recording: self.recording.is_some(),
+            can_record: !self.waiting_for_idea,
         };
         let actions = self
             .top_bar

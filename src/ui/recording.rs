@@ -103,6 +103,11 @@ impl SongsketchApp {
     }
 
     fn start_recording(&mut self) {
+        if self.waiting_for_idea {
+            // The idea on its way would replace the take on the roll.
+            self.status.error = Some("Record once the idea being written has arrived.".into());
+            return;
+        }
         let Some(keyboard) = self.keyboard_to_record() else {
             self.status.error = Some(match self.keyboard_list.names.len() {
                 0 => match &self.keyboard_list.unavailable {
@@ -245,6 +250,14 @@ impl SongsketchApp {
                 self.status.error = Some(format!("{why}The take could not be read: {error}"));
                 self.show_current_again();
             }
+        }
+    }
+
+    /// Drops the take being recorded, if any (another idea is asked for or shown instead).
+    pub(super) fn cancel_recording(&mut self) {
+        if self.recording.take().is_some() {
+            self.player.stop();
+            self.status.activity = "Recording cancelled.".into();
         }
     }
 

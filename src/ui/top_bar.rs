@@ -1,8 +1,9 @@
 //! The top bar: the idea's buttons (Next idea, Play/Stop, Keep, Discard, Undo discard, Loop),
 //! the panel toggles and theme, the generation settings (key, tempo, "Safe ↔ Adventurous", bars
 //! per section, phrase return, chorus lift) and the output row (MIDI port or built-in synth,
-//! Refresh, SoundFont…). Like the other panels it changes only the settings it is given and
-//! returns what the composer asked for; the app acts on it.
+//! Refresh, SoundFont…, the keyboard to record from and Record). Like the other panels it
+//! changes only the settings it is given and returns what the composer asked for; the app acts
+//! on it.
 
 use super::{Settings, capitalized};
 use crate::model::steering::MelodyRange;
@@ -47,6 +48,8 @@ pub struct TopBarView {
     /// The MIDI keyboards to record from.
     pub keyboards: KeyboardList,
     pub recording: bool,
+    /// Whether Record can start now (not while an idea is being written).
+    pub can_record: bool,
 }
 
 /// The top bar panel.
@@ -206,11 +209,13 @@ impl TopBar {
             "Record"
         };
         let record = ui
-            .add(
+            .add_enabled(
+                view.recording || view.can_record,
                 egui::Button::new(text)
                     .selected(view.recording)
                     .shortcut_text("R"),
             )
+            .on_disabled_hover_text("An idea is being written: Record once it has arrived")
             .on_hover_text(
                 "One bar of count-in on the metronome, then play: the take is quantized onto \
                  the roll at the tempo, meter and key set here",
