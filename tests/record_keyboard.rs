@@ -176,6 +176,11 @@ fn a_motif_played_on_a_keyboard_is_recorded_harmonized_and_kept() {
         "{status}"
     );
     harness.state_mut().choose_keyboard(KEYBOARD.into());
+    let listed = songsketch::recording::input::list_keyboards().expect("JACK MIDI input");
+    assert!(
+        listed.iter().any(|n| n == KEYBOARD),
+        "`songsketch ports` lists {listed:?}"
+    );
 
     harness.get_by_label("Record R").click();
     harness.step();
@@ -275,7 +280,7 @@ fn a_motif_played_on_a_keyboard_is_recorded_harmonized_and_kept() {
     unplugging_the_keyboard_ends_the_take(&mut harness, keyboard);
 }
 
-/// Next idea during a take drops it, and Record waits until that idea has arrived.
+/// Next idea during a take drops it.
 fn a_new_idea_cancels_the_take(harness: &mut Harness<SongsketchApp>) {
     harness.get_by_label("Record R").click();
     harness.step();
@@ -285,18 +290,6 @@ fn a_new_idea_cancels_the_take(harness: &mut Harness<SongsketchApp>) {
     assert!(
         harness.state().recording_phase().is_none(),
         "the take is dropped"
-    );
-    assert!(harness.state().is_waiting_for_idea());
-    harness.key_press(egui::Key::R);
-    harness.step();
-    assert!(
-        harness.state().recording_phase().is_none(),
-        "no take while an idea is on its way"
-    );
-    let error = harness.state().status().error.clone().unwrap_or_default();
-    assert!(
-        error.contains("once the idea being written has arrived"),
-        "{error}"
     );
     step_timed(harness, Duration::from_secs(120), |app| {
         !app.is_waiting_for_idea() && app.current().is_some()

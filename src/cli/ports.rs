@@ -1,8 +1,10 @@
-//! `songsketch ports`: lists the MIDI output ports there are now, and whether the built-in synth
-//! can play here (SoundFont found, sound card present), in plain words.
+//! `songsketch ports`: lists the MIDI output ports there are now, the keyboards (MIDI input
+//! ports) the window can record from, and whether the built-in synth can play here (SoundFont
+//! found, sound card present), in plain words.
 
 use crate::playback::ports::{backend_name, list_output_ports};
 use crate::playback::soundfont::find_soundfont;
+use crate::recording::input::list_keyboards;
 
 #[derive(Debug, clap::Args)]
 pub struct PortsArgs {}
@@ -25,6 +27,18 @@ pub fn run(_args: PortsArgs) -> anyhow::Result<()> {
             );
         }
         Err(error) => println!("No MIDI output ports: {error}"),
+    }
+    match list_keyboards() {
+        Ok(names) if names.is_empty() => {
+            println!("No MIDI keyboards (input ports) to record from.")
+        }
+        Ok(names) => {
+            println!("MIDI keyboards to record from (Keyboard, then Record in the window):");
+            for name in names {
+                println!("  {name}");
+            }
+        }
+        Err(error) => println!("No MIDI keyboards: {error}"),
     }
     match find_soundfont(None) {
         Ok(path) => println!("Built-in synth: SoundFont {}", path.display()),

@@ -28,14 +28,22 @@ pub fn backend_name() -> &'static str {
     }
 }
 
+/// What to check when the MIDI system cannot be opened, for messages.
+pub fn midi_system_hint() -> &'static str {
+    if cfg!(feature = "jack") {
+        "is a JACK server running?"
+    } else {
+        "is the ALSA sequencer there (/dev/snd/seq, kernel module snd-seq)?"
+    }
+}
+
 fn new_client(suffix: &str) -> Result<MidiOutput, PlaybackError> {
     MidiOutput::new(&format!("{CLIENT_NAME}{suffix}")).map_err(|e| {
-        let hint = if cfg!(feature = "jack") {
-            "is a JACK server running?"
-        } else {
-            "is the ALSA sequencer there (/dev/snd/seq, kernel module snd-seq)?"
-        };
-        PlaybackError::MidiUnavailable(format!("{} MIDI: {e}; {hint}", backend_name()))
+        PlaybackError::MidiUnavailable(format!(
+            "{} MIDI: {e}; {}",
+            backend_name(),
+            midi_system_hint()
+        ))
     })
 }
 

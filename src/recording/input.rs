@@ -10,7 +10,7 @@ use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use midir::{Ignore, MidiInput};
 
 use super::take::KeyMessage;
-use crate::playback::ports::{CLIENT_NAME, PortInfo, backend_name, find_port};
+use crate::playback::ports::{CLIENT_NAME, PortInfo, backend_name, find_port, midi_system_hint};
 
 /// How often the watcher looks at the ports.
 const WATCH_EVERY: Duration = Duration::from_millis(500);
@@ -166,9 +166,20 @@ impl Keyboards for MidirKeyboards {
     }
 }
 
+/// The keyboards (MIDI input ports) there are right now, or why none can be listed.
+pub fn list_keyboards() -> Result<Vec<String>, String> {
+    let input = new_input("-list")?;
+    Ok(input_ports(&input).into_iter().map(|p| p.name).collect())
+}
+
 fn new_input(suffix: &str) -> Result<MidiInput, String> {
-    let mut input = MidiInput::new(&format!("{CLIENT_NAME}{suffix}"))
-        .map_err(|e| format!("{} MIDI input is not available: {e}", backend_name()))?;
+    let mut input = MidiInput::new(&format!("{CLIENT_NAME}{suffix}")).map_err(|e| {
+        format!(
+            "{} MIDI input is not available: {e}; {}",
+            backend_name(),
+            midi_system_hint()
+        )
+    })?;
     input.ignore(Ignore::All);
     Ok(input)
 }

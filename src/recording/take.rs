@@ -190,12 +190,14 @@ impl Take {
     }
 
     /// The take as a standard MIDI file: tempo, meter, the chosen key's signature, and the
-    /// notes from bar 1 on (keys still down ended at `until`).
+    /// notes from bar 1 on (keys still down ended at `until`), each start and end on the
+    /// nearest sixteenth (a note at least a sixteenth long).
     pub fn to_smf(&self, until: f64) -> Result<Vec<u8>, MidiError> {
-        let quarter_seconds = 60.0 / self.tempo.bpm();
-        let tick = |seconds: f64| {
-            (seconds / quarter_seconds * f64::from(smf::TICKS_PER_QUARTER)).round() as u64
-        };
+        // A played note lands a few milliseconds off its sixteenth, which the importer's finer
+        // grid (triplets too) would keep: snap starts and ends to the nearest sixteenth first.
+        let sixteenth_seconds = 60.0 / self.tempo.bpm() / 4.0;
+        let file_sixteenth = u64::from(smf::TICKS_PER_QUARTER) / 4;
+        let tick = |seconds: f64| (seconds / sixteenth_seconds).round() as u64 * file_sixteenth;
         let mut events = smf::tempo_and_meter(self.tempo, self.meter);
         if let Some(key) = self.key {
             let signature = MetaMessage::KeySignature(key.signature(), key.mode == Mode::Minor);
@@ -203,7 +205,7 @@ impl Take {
         }
         for note in self.notes_from_bar_one(until) {
             let start = tick(note.start);
-            let end = tick(note.end.unwrap_or(until)).max(start + 1);
+            let end = tick(note.end.unwrap_or(until)).max(start + file_sixteenth);
             events.extend(smf::Timed::note(0, note.pitch, note.velocity, start, end));
         }
         smf::single_track(events)
@@ -299,6 +301,26 @@ mod tests {
         assert_eq!(onsets, [0, 12, 24, 36], "quarters on the beats of bar 1");
         assert_eq!(sheet.tempo.bpm().round(), BPM);
         assert_eq!(sheet.meter(), Meter::FOUR_FOUR);
+    }
+
+    #[test]
+    fn a_note_played_late_of_its_sixteenth_lands_on_it() {
+        let start = Instant::now();
+        let mut take = take(start);
+        // A downbeat, then the second eighth of beat 3 (1.25 s after bar 1), played 40 ms late
+        // and let go early.
+        take.push(at(start, 2.0, 0, [0x90, 72, 90]));
+        take.push(at(start, 2.4, 0, [0x80, 72, 0]));
+        take.push(at(start, 2.0 + 1.25 + 0.04, 0, [0x90, 74, 90]));
+        take.push(at(start, 2.0 + 1.42, 0, [0x80, 74, 0]));
+        let sheet = take.to_sheet(2.0).unwrap();
+        let note = sheet.melody()[1];
+        assert_eq!(
+            note.absolute(note.item.onset),
+            30,
+            "on the sixteenth, not a 48th after it"
+        );
+        assert_eq!(note.item.duration, 3);
     }
 
     #[test]
