@@ -109,15 +109,7 @@ impl SongsketchApp {
             return;
         }
         let Some(keyboard) = self.keyboard_to_record() else {
-            self.status.error = Some(match self.keyboard_list.names.len() {
-                0 => match &self.keyboard_list.unavailable {
-                    Some(reason) => format!("No keyboard to record from: {reason}"),
-                    None => {
-                        "No MIDI keyboard is plugged in: plug one in, then press Record.".into()
-                    }
-                },
-                _ => "Choose the keyboard to record from under Keyboard.".into(),
-            });
+            self.status.error = Some(no_keyboard_reason(&self.keyboard_list));
             return;
         };
         let generate = &self.settings.generate;
@@ -298,6 +290,15 @@ impl SongsketchApp {
             Some(idea) => self.roll.show_idea(&idea),
             None => self.roll.clear(),
         }
+    }
+}
+
+/// Why Record has no keyboard to listen to, and what to do.
+fn no_keyboard_reason(list: &KeyboardList) -> String {
+    match (list.names.len(), &list.unavailable) {
+        (0, Some(reason)) => format!("No keyboard to record from: {reason}"),
+        (0, None) => "No MIDI keyboard is plugged in: plug one in, then press Record.".into(),
+        _ => "Choose the keyboard to record from under Keyboard.".into(),
     }
 }
 
