@@ -4,20 +4,16 @@
 //! printed (on the files' own grid: 0.408 and 0.115, 311 of 818 songs with 80% on the grid;
 //! aligned: 0.955 and 0.358, 757 of 818); asserted: 80% on the grid in 90% of the songs.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use songsketch::datasets::pop909::song_dirs;
 use songsketch::midi::import::import_file;
 
 const POP909: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/datasets/pop909");
 
 #[test]
 fn pop909_melodies_land_on_the_beat_grid() {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(POP909)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
+    let dirs = song_dirs(Path::new(POP909)).unwrap();
     let (mut songs, mut aligned, mut on_grid, mut on_beat, mut onsets) = (0, 0, 0, 0, 0);
     for dir in &dirs {
         let stem = dir.file_name().unwrap().to_string_lossy().into_owned();

@@ -161,12 +161,7 @@ fn disguised(dir: &Path, seed: usize) -> (Vec<u8>, usize) {
 
 /// Accuracy of the melody-track choice over every POP909 song (see the module docs).
 pub fn melody_track_accuracy() -> (usize, usize, Vec<String>) {
-    let mut dirs: Vec<_> = std::fs::read_dir(POP909)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
+    let dirs = songsketch::datasets::pop909::song_dirs(Path::new(POP909)).unwrap();
     let (mut right, mut misses) = (0, Vec::new());
     for (index, dir) in dirs.iter().enumerate() {
         let (bytes, melody_index) = disguised(dir, index);

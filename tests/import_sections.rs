@@ -32,13 +32,7 @@ const POP909: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/datasets/po
 const ANNOTATED_BAR: i64 = 48;
 
 fn song_dirs() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(POP909)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    dirs
+    songsketch::datasets::pop909::song_dirs(Path::new(POP909)).unwrap()
 }
 
 fn import(dir: &Path) -> Imported {

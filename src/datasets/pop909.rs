@@ -78,11 +78,10 @@ pub fn load_folder(root: &Path) -> (Vec<(PathBuf, LeadSheet)>, Skipped) {
 
 /// Like [`load_folder`], keeping what the adapter decided for each song.
 pub fn read_folder(root: &Path) -> (Vec<(PathBuf, Pop909Song)>, Skipped) {
-    let mut dirs = match song_dirs(root) {
+    let dirs = match song_dirs(root) {
         Ok(dirs) => dirs,
         Err(e) => return (Vec::new(), vec![(root.to_path_buf(), e.to_string())]),
     };
-    dirs.sort();
     let mut songs = Vec::new();
     let mut skipped = Vec::new();
     for dir in dirs {
@@ -94,8 +93,8 @@ pub fn read_folder(root: &Path) -> (Vec<(PathBuf, Pop909Song)>, Skipped) {
     (songs, skipped)
 }
 
-/// Sub-folders of `root` holding a `melody.txt`.
-fn song_dirs(root: &Path) -> Result<Vec<PathBuf>, DatasetError> {
+/// Sub-folders of `root` holding a `melody.txt` (one POP909 song each), sorted by name.
+pub fn song_dirs(root: &Path) -> Result<Vec<PathBuf>, DatasetError> {
     let io = |source| DatasetError::Io {
         path: root.to_path_buf(),
         source,
@@ -107,6 +106,7 @@ fn song_dirs(root: &Path) -> Result<Vec<PathBuf>, DatasetError> {
             dirs.push(path);
         }
     }
+    dirs.sort();
     Ok(dirs)
 }
 
