@@ -296,12 +296,7 @@ impl Event {
             Event::Tempo(micros) => {
                 TrackEventKind::Meta(MetaMessage::Tempo(u24::from_int_lossy(*micros)))
             }
-            Event::TimeSignature(meter) => TrackEventKind::Meta(MetaMessage::TimeSignature(
-                meter.numerator,
-                meter.denominator.trailing_zeros() as u8,
-                metronome_clocks(*meter),
-                8,
-            )),
+            Event::TimeSignature(meter) => TrackEventKind::Meta(time_signature(*meter)),
             Event::KeySignature(sharps, minor) => {
                 TrackEventKind::Meta(MetaMessage::KeySignature(*sharps, *minor))
             }
@@ -334,6 +329,17 @@ impl Event {
             Event::EndOfTrack => TrackEventKind::Meta(MetaMessage::EndOfTrack),
         }
     }
+}
+
+/// The Time Signature event of `meter`: its denominator as a power of two, a metronome click
+/// per felt beat, eight 32nds per quarter.
+pub fn time_signature(meter: Meter) -> MetaMessage<'static> {
+    MetaMessage::TimeSignature(
+        meter.numerator,
+        meter.denominator.trailing_zeros() as u8,
+        metronome_clocks(meter),
+        8,
+    )
 }
 
 /// MIDI clocks (24 per quarter) per metronome click: one felt beat (a dotted quarter in 6/8).

@@ -5,10 +5,11 @@ use midly::num::{u4, u7, u15, u24, u28};
 use midly::{Format, Header, MetaMessage, MidiMessage, Timing, TrackEvent, TrackEventKind};
 
 use crate::midi::MidiError;
-use crate::music::{Meter, TICKS_PER_QUARTER as GRID_TICKS_PER_QUARTER, Tempo};
+use crate::midi::write::{FILE_TICKS_PER_GRID_TICK, time_signature};
+use crate::music::{Meter, Tempo};
 
-/// File ticks per quarter note.
-pub const TICKS_PER_QUARTER: u16 = 480;
+/// File ticks per quarter note: the exporter's resolution.
+pub const TICKS_PER_QUARTER: u16 = crate::midi::write::FILE_TICKS_PER_QUARTER;
 
 /// One event at a file tick, with its rank among the events of that tick.
 #[derive(Debug, Clone, Copy)]
@@ -62,21 +63,14 @@ impl Timed {
 
 /// File ticks of `grid_ticks` lead-sheet grid ticks.
 pub fn file_ticks(grid_ticks: u32) -> u64 {
-    u64::from(grid_ticks) * u64::from(TICKS_PER_QUARTER) / u64::from(GRID_TICKS_PER_QUARTER)
+    u64::from(grid_ticks) * FILE_TICKS_PER_GRID_TICK
 }
 
 /// Set Tempo and Time Signature at tick 0.
 pub fn tempo_and_meter(tempo: Tempo, meter: Meter) -> Vec<Timed> {
-    let clocks = (meter.beat_ticks() * 24 / GRID_TICKS_PER_QUARTER).min(255) as u8;
-    let signature = MetaMessage::TimeSignature(
-        meter.numerator,
-        meter.denominator.trailing_zeros() as u8,
-        clocks,
-        8,
-    );
     vec![
         Timed::meta(0, MetaMessage::Tempo(u24::new(tempo.micros_per_quarter()))),
-        Timed::meta(0, signature),
+        Timed::meta(0, time_signature(meter)),
     ]
 }
 
