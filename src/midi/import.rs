@@ -2,7 +2,8 @@
 //!
 //! The steps: read the file ([`read_midi`]); put every note on the grid (12 ticks per quarter,
 //! rounded to the nearest); split one melody line from the harmony ([`melody`]); lay out bars
-//! from the meter map, drop empty leading bars and recognise a pickup ([`bars`]); take chords
+//! from the meter map (a file without a meter gets its bar lines on the music's downbeats,
+//! [`downbeats`]), drop empty leading bars and recognise a pickup ([`bars`]); take chords
 //! from chord-symbol text events when the file has any, else recognise them from the harmony
 //! ([`crate::midi::chords`]); sections from markers ([`sections`]); the key from the first key
 //! signature, else estimated from the notes; the tempo from the first tempo event (120 BPM
@@ -11,6 +12,7 @@
 //! The title is the first track's name, else the name given by the caller (the file stem).
 
 mod bars;
+mod downbeats;
 mod folder;
 pub mod form;
 pub mod key;
@@ -159,6 +161,9 @@ pub struct Prepared {
     pub pickup: bool,
     /// The file grid tick where the sheet starts.
     pub shift: u64,
+    /// Grid ticks of rest put before the file's start so that its first downbeat falls on a bar
+    /// line (files without a meter, see [`opening_lead`]); the file grid counts them.
+    pub lead: u64,
     /// The chords of every bar (positions from the bar start).
     pub chords: Vec<Vec<ChordChange>>,
     pub melody_track: Option<MelodyTrack>,
@@ -169,8 +174,8 @@ pub struct Prepared {
 /// Puts a file's notes on the grid, splits melody from harmony, lays out the bars and finds the
 /// chords (see the module steps).
 pub fn prepare(raw: &RawMidi) -> Result<Prepared, MidiError> {
-    let scale = beat_aligned_scale(raw);
-    let parts = grid_parts(raw, scale);
+    let beat_scale = beat_aligned_scale(raw);
+    let parts = grid_parts(raw, beat_scale);
     let Some(song_end) = parts
         .iter()
         .flat_map(|p| p.notes.iter())
@@ -181,13 +186,26 @@ pub fn prepare(raw: &RawMidi) -> Result<Prepared, MidiError> {
             "the file has no notes (drum notes on channel 10 are left out)".into(),
         ));
     };
-    let meters = implied_meters(raw, scale, &parts);
-    let file_bars = bars::lay_out_bars(&meters, song_end as u64)?;
-    let Split {
-        melody,
-        harmony,
-        chosen,
-    } = split_melody(parts);
+    let split = split_melody(parts);
+    let lead = opening_lead(raw, &split.melody, &split.harmony);
+    let (
+        scale,
+        Split {
+            melody,
+            harmony,
+            chosen,
+        },
+    ) = if lead == 0 {
+        (beat_scale, split)
+    } else {
+        let scale = beat_scale.with_offset(beat_scale.offset() + beat_scale.file_ticks(lead));
+        (scale, split_melody(grid_parts(raw, scale)))
+    };
+    let song_end = song_end as u64 + lead;
+    let bar_scale =
+        TickScale::new(raw.ticks_per_quarter).with_offset(scale.offset() - beat_scale.offset());
+    let meters = implied_meters(raw, bar_scale, &melody, &harmony);
+    let file_bars = bars::lay_out_bars(&meters, song_end)?;
     let frame = bars::frame(&file_bars, &melody, &harmony);
     let shift = frame.shift;
     let to_sheet = |notes: Vec<GridNote>| -> Vec<GridNote> {
@@ -211,6 +229,7 @@ pub fn prepare(raw: &RawMidi) -> Result<Prepared, MidiError> {
         bars: frame.bars,
         pickup: frame.pickup,
         shift,
+        lead,
         chords,
         melody_track: chosen,
         scale,
@@ -331,31 +350,91 @@ fn import_raw(raw: &RawMidi, fallback_title: &str) -> Result<Imported, MidiError
     })
 }
 
-/// The meter map on the grid, each one-beat signature (`1/4`) replaced by the meter its span's
-/// note onsets imply ([`bars::implied_meter`]).
-fn implied_meters(raw: &RawMidi, scale: TickScale, parts: &[Part]) -> Vec<(u64, Meter)> {
-    // Meter changes stand at the file's own bar lines: its grid without any offset (the
-    // offset moves the notes within their bars, never the bars).
-    let bar_scale = scale.with_offset(0);
-    let ticks: Vec<u64> = raw.meters.iter().map(|m| bar_scale.grid(m.tick)).collect();
-    raw.meters
+/// The grid ticks of rest put before a file that opens without a meter (a one-beat `1/4`
+/// signature at its start), so that the music's first downbeat
+/// ([`downbeats::downbeat_phase`]) falls on a bar line: bars are then laid out from the file's
+/// start as usual, the first of them beginning with that rest (a pickup, when only melody sounds
+/// before the downbeat). 0 for every other file. `melody` and `harmony` are on the beat grid.
+fn opening_lead(raw: &RawMidi, melody: &[GridNote], harmony: &[GridNote]) -> u64 {
+    let Some(opening) = raw.meters.iter().take_while(|m| m.tick == 0).last() else {
+        return 0;
+    };
+    if opening.value.numerator != 1 {
+        return 0;
+    }
+    let bar_scale = TickScale::new(raw.ticks_per_quarter);
+    let until = raw
+        .meters
         .iter()
-        .zip(&ticks)
-        .enumerate()
-        .map(|(index, (meter, &from))| {
-            if meter.value.numerator != 1 {
-                return (from, meter.value);
-            }
-            let until = ticks.get(index + 1).copied().unwrap_or(u64::MAX);
-            let onsets: Vec<(u64, f64)> = parts
-                .iter()
-                .flat_map(|p| &p.notes)
-                .filter(|n| (from..until).contains(&(n.start as u64)))
-                .map(|n| (n.start as u64 - from, (n.end - n.start) as f64))
-                .collect();
-            (from, bars::implied_meter(meter.value, &onsets))
-        })
+        .find(|m| m.tick > 0)
+        .map_or(u64::MAX, |m| bar_scale.grid(m.tick));
+    let meter = bars::implied_meter(opening.value, &onsets_in(melody, harmony, 0, until));
+    let units = u32::from(meter.numerator);
+    let unit = meter.unit_ticks();
+    let phase = downbeats::downbeat_phase(units, unit, melody, harmony, 0, until);
+    if phase == 0 {
+        0
+    } else {
+        u64::from((units - phase) * unit)
+    }
+}
+
+/// Onsets starting in `from..until`, from `from`, each weighing its duration.
+fn onsets_in(melody: &[GridNote], harmony: &[GridNote], from: u64, until: u64) -> Vec<(u64, f64)> {
+    melody
+        .iter()
+        .chain(harmony)
+        .filter(|n| (from..until).contains(&(n.start as u64)))
+        .map(|n| (n.start as u64 - from, (n.end - n.start) as f64))
         .collect()
+}
+
+/// The meter map on the grid; meter changes stand on `bar_scale` (the file's own bar lines,
+/// moved by any lead put before the file, but not by the beat-grid offset: that moves the notes
+/// within their bars, never the bars). Each one-beat signature (`1/4`) stands for no meter: it
+/// is replaced by the meter its span's note onsets imply ([`bars::implied_meter`]). One at the
+/// file's start has its bar lines on the music's downbeats already ([`opening_lead`]); a later
+/// one gets them there ([`downbeats::downbeat_phase`]) by a second entry at the first downbeat,
+/// which ends the bar before it early.
+fn implied_meters(
+    raw: &RawMidi,
+    bar_scale: TickScale,
+    melody: &[GridNote],
+    harmony: &[GridNote],
+) -> Vec<(u64, Meter)> {
+    // The file's opening meter starts the first bar, lead or not.
+    let ticks: Vec<u64> = raw
+        .meters
+        .iter()
+        .map(|m| {
+            if m.tick == 0 {
+                0
+            } else {
+                bar_scale.grid(m.tick)
+            }
+        })
+        .collect();
+    let mut meters = Vec::with_capacity(raw.meters.len());
+    for (index, (meter, &from)) in raw.meters.iter().zip(&ticks).enumerate() {
+        if meter.value.numerator != 1 {
+            meters.push((from, meter.value));
+            continue;
+        }
+        let until = ticks.get(index + 1).copied().unwrap_or(u64::MAX);
+        let implied = bars::implied_meter(meter.value, &onsets_in(melody, harmony, from, until));
+        meters.push((from, implied));
+        if raw.meters[index].tick == 0 {
+            continue;
+        }
+        let unit = implied.unit_ticks();
+        let units = u32::from(implied.numerator);
+        let phase = downbeats::downbeat_phase(units, unit, melody, harmony, from, until);
+        let downbeat = from + u64::from(phase * unit);
+        if phase > 0 && downbeat < until {
+            meters.push((downbeat, implied));
+        }
+    }
+    meters
 }
 
 /// The first tempo event's tempo (120 BPM without one); an absurd one is an error.
@@ -540,7 +619,7 @@ fn cut_sections(bars: &mut Vec<Bar>, plan: Vec<SectionStart>) -> Vec<Section> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::midi::read::{RawNote, RawTrack};
+    use crate::midi::read::{RawNote, RawTrack, Timed};
 
     /// A file of 64 quarter notes at 480 per quarter, `late` ticks after each beat, and
     /// `extra` more onsets.
@@ -583,6 +662,88 @@ mod tests {
             beat_aligned_scale(&few),
             TickScale::new(480),
             "too few notes to tell"
+        );
+    }
+    /// Eight bars whose downbeats fall one beat after the file's start: the melody starts on
+    /// the file's first beat, a bass note and a chord (C, then G) begin every four beats from
+    /// the second. `meter` is the file's only time signature.
+    fn song_a_beat_in(meter: Meter) -> RawMidi {
+        let quarter = 480;
+        let note = |channel, pitch, beat: u64, beats: u64| RawNote {
+            channel,
+            pitch,
+            velocity: 90,
+            start: beat * quarter,
+            end: (beat + beats) * quarter - 10,
+        };
+        let melody = (0..33)
+            .map(|beat| note(0, 72 + (beat % 5) as u8, beat, 1))
+            .collect();
+        let harmony = (0..8u64)
+            .flat_map(|bar| {
+                let (bass, third) = if bar % 2 == 0 { (48, 64) } else { (43, 62) };
+                let beat = 1 + 4 * bar;
+                [
+                    note(1, bass, beat, 4),
+                    note(1, third, beat, 2),
+                    note(1, 67, beat, 2),
+                ]
+                .into_iter()
+                .chain([note(1, third, beat + 2, 2), note(1, 67, beat + 2, 2)])
+            })
+            .collect();
+        let track = |name: &str, notes| RawTrack {
+            name: name.into(),
+            notes,
+            ..RawTrack::default()
+        };
+        RawMidi {
+            ticks_per_quarter: quarter as u16,
+            tracks: vec![track("melody", melody), track("piano", harmony)],
+            meters: vec![Timed {
+                tick: 0,
+                value: meter,
+            }],
+            ..RawMidi::default()
+        }
+    }
+
+    #[test]
+    fn a_file_without_a_meter_gets_its_bar_lines_on_the_musics_downbeats() {
+        let raw = song_a_beat_in("1/4".parse().unwrap());
+        let prepared = prepare(&raw).unwrap();
+        assert_eq!(prepared.lead, 36, "three beats of rest before the file");
+        assert!(prepared.pickup, "the melody's first beat is a pickup");
+        assert_eq!(prepared.bars[0].length, 12);
+        assert!(
+            prepared.bars[1..]
+                .iter()
+                .all(|b| b.meter == Meter::FOUR_FOUR)
+        );
+        // Every chord change falls on a bar line or on the third beat.
+        for changes in &prepared.chords[1..] {
+            assert!(changes.iter().all(|c| c.position % 24 == 0), "{changes:?}");
+        }
+        let imported = import_raw(&raw, "a beat in").unwrap();
+        let first = &imported.sheet.sections[0].bars[0];
+        assert!(first.is_pickup());
+        assert_eq!(first.melody.len(), 1);
+        // The timeline still puts the file's first note at its second 0.
+        assert!(imported.timeline.seconds_at(0.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_written_meter_keeps_the_files_bar_lines() {
+        let raw = song_a_beat_in(Meter::FOUR_FOUR);
+        let prepared = prepare(&raw).unwrap();
+        assert_eq!(prepared.lead, 0);
+        assert!(!prepared.pickup);
+        assert_eq!(prepared.bars[0].length, 48);
+        // The G chord of the music's second bar begins on the file's second beat.
+        assert!(
+            prepared.chords[1].iter().any(|c| c.position == 12),
+            "{:?}",
+            prepared.chords[1]
         );
     }
 }

@@ -9,7 +9,8 @@
 //!   short bar of the running meter: a pickup.
 //! - A one-beat signature (`1/4`, as some converters write for "no meter") describes no bar: the
 //!   meter is the one the downbeats imply ([`implied_meter`]: three or four of its units, by
-//!   where the harmony's notes begin), four units when nothing tells.
+//!   where the harmony's notes begin), four units when nothing tells; its bar lines fall where
+//!   the music puts its downbeats (`super::downbeats`, applied by the importer).
 //! - A meter longer than seven quarters (`8/4`, `4/2`, `12/4`, `24/8`) is laid out as the
 //!   shorter bars it is made of ([`split_long_meter`]): two or three 4/4 bars, or 12/8 bars …,
 //!   so that every bar is one the model's vocabulary knows.

@@ -27,6 +27,17 @@ impl TickScale {
         TickScale { offset, ..self }
     }
 
+    /// File ticks added to every tick before scaling.
+    pub fn offset(self) -> u64 {
+        self.offset
+    }
+
+    /// The file ticks nearest to a number of grid ticks (a length, not a position).
+    pub fn file_ticks(self, grid_ticks: u64) -> u64 {
+        let quarter = u64::from(TICKS_PER_QUARTER);
+        (grid_ticks * self.ticks_per_quarter + quarter / 2) / quarter
+    }
+
     pub fn ticks_per_quarter(self) -> u64 {
         self.ticks_per_quarter
     }
