@@ -5,11 +5,13 @@
 # (`--no-inferred-sections`), for the same number of epochs; then `songsketch eval` compares the ideas
 # of each (priors at 0, so the form is the network's own) with the real validation songs. A third
 # fine-tune, on copies given a 4/4 signature, shows what the bar lines found from the music bring.
-# Usage: bench/sections_finetune.sh [songsketch binary]   (env: SONGS, EPOCHS, IDEAS, WORK)
+# Usage: bench/sections_finetune.sh [songsketch binary]   (env: SONGS, EPOCHS, IDEAS, WORK, FROM:
+# the model fine-tuned, models/default unless set)
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 bin="${1:-$here/target/release/songsketch}"
 songs="${SONGS:-80}"; epochs="${EPOCHS:-3}"; ideas="${IDEAS:-100}"
+from="${FROM:-$here/models/default}"
 work="${WORK:-$(mktemp -d)}"
 pop909="$here/../shared/datasets/pop909"
 mkdir -p "$work/songs" "$work/songs-file-grid"
@@ -37,13 +39,13 @@ for mode in inferred one-section file-grid; do
   [ "$mode" = one-section ] && flag=(--no-inferred-sections)
   [ "$mode" = file-grid ] && folder="$work/songs-file-grid"
   if [ ! -f "$work/$mode/model.json" ]; then
-    "$bin" train --songs "$folder" --out "$work/$mode" --from "$here/models/default" \
+    "$bin" train --songs "$folder" --out "$work/$mode" --from "$from" \
       --epochs "$epochs" --seed 1 "${flag[@]}" 2> "$work/$mode.train.log" || { tail "$work/$mode.train.log"; exit 1; }
   fi
   "$bin" eval --model "$work/$mode" --songs "$pop909" --ideas "$ideas" --phrase-return 0 --chorus-lift 0 \
     --skip-likelihood --realness --json > "$work/$mode.eval.json"
 done
-"$bin" eval --songs "$pop909" --ideas "$ideas" --phrase-return 0 --chorus-lift 0 \
+"$bin" eval --model "$from" --songs "$pop909" --ideas "$ideas" --phrase-return 0 --chorus-lift 0 \
   --skip-likelihood --realness --json > "$work/base.eval.json"
 python3 - "$work" <<'PY'
 import json, sys

@@ -268,6 +268,23 @@ mod tests {
     }
 
     #[test]
+    fn a_waltz_finds_its_downbeat_among_three_beats() {
+        // Oom-pah-pah: a long bass note on the downbeat, short chords on beats two and three.
+        let harmony: Vec<GridNote> = (0..12)
+            .flat_map(|bar| {
+                let start = (2 + 3 * bar) * QUARTER;
+                let bass = if bar % 2 == 0 { 48 } else { 43 };
+                [
+                    note(start, 3 * QUARTER, bass),
+                    note(start + QUARTER, QUARTER / 2, 64),
+                    note(start + 2 * QUARTER, QUARTER / 2, 64),
+                ]
+            })
+            .collect();
+        assert_eq!(downbeat_phase(3, QUARTER, &[], &harmony, 0, u64::MAX), 2);
+    }
+
+    #[test]
     fn only_notes_inside_the_stretch_count_and_beats_count_from_its_start() {
         let (melody, harmony) = song(1);
         // From beat 2 on, the bar lines are 3 beats in.
