@@ -174,36 +174,17 @@ pub struct Prepared {
 /// Puts a file's notes on the grid, splits melody from harmony, lays out the bars and finds the
 /// chords (see the module steps).
 pub fn prepare(raw: &RawMidi) -> Result<Prepared, MidiError> {
-    let beat_scale = beat_aligned_scale(raw);
-    let parts = grid_parts(raw, beat_scale);
-    let Some(song_end) = parts
-        .iter()
-        .flat_map(|p| p.notes.iter())
-        .map(|n| n.end)
-        .max()
-    else {
-        return Err(MidiError::Empty(
-            "the file has no notes (drum notes on channel 10 are left out)".into(),
-        ));
-    };
-    let split = split_melody(parts);
-    let lead = opening_lead(raw, &split.melody, &split.harmony);
-    let (
+    let OnGrid {
         scale,
-        Split {
+        bar_scale,
+        lead,
+        song_end,
+        split: Split {
             melody,
             harmony,
             chosen,
         },
-    ) = if lead == 0 {
-        (beat_scale, split)
-    } else {
-        let scale = beat_scale.with_offset(beat_scale.offset() + beat_scale.file_ticks(lead));
-        (scale, split_melody(grid_parts(raw, scale)))
-    };
-    let song_end = song_end as u64 + lead;
-    let bar_scale =
-        TickScale::new(raw.ticks_per_quarter).with_offset(scale.offset() - beat_scale.offset());
+    } = music_on_grid(raw)?;
     let meters = implied_meters(raw, bar_scale, &melody, &harmony);
     let file_bars = bars::lay_out_bars(&meters, song_end)?;
     let frame = bars::frame(&file_bars, &melody, &harmony);
@@ -233,6 +214,45 @@ pub fn prepare(raw: &RawMidi) -> Result<Prepared, MidiError> {
         chords,
         melody_track: chosen,
         scale,
+    })
+}
+
+/// A file's notes on the grid, melody split from harmony, before any bars.
+struct OnGrid {
+    /// File ticks → grid ticks, with the beat-grid offset and the lead.
+    scale: TickScale,
+    /// File ticks → grid ticks for meter changes: the lead only.
+    bar_scale: TickScale,
+    /// Grid ticks of rest before the file's start ([`opening_lead`]).
+    lead: u64,
+    /// The grid tick where the last note ends.
+    song_end: u64,
+    split: Split,
+}
+
+/// Puts the notes on the beat grid ([`beat_aligned_scale`]), splits the melody from the harmony
+/// and, for a file that opens without a meter, moves everything by the lead that puts its first
+/// downbeat on a bar line.
+fn music_on_grid(raw: &RawMidi) -> Result<OnGrid, MidiError> {
+    let beat_scale = beat_aligned_scale(raw);
+    let mut parts = grid_parts(raw, beat_scale);
+    let lead = opening_lead(raw, &parts);
+    let lead_in_file = beat_scale.file_ticks(lead);
+    let scale = beat_scale.with_offset(beat_scale.offset() + lead_in_file);
+    if lead > 0 {
+        parts = grid_parts(raw, scale);
+    }
+    let Some(song_end) = parts.iter().flat_map(|p| &p.notes).map(|n| n.end).max() else {
+        return Err(MidiError::Empty(
+            "the file has no notes (drum notes on channel 10 are left out)".into(),
+        ));
+    };
+    Ok(OnGrid {
+        scale,
+        bar_scale: TickScale::new(raw.ticks_per_quarter).with_offset(lead_in_file),
+        lead,
+        song_end: u64::from(song_end),
+        split: split_melody(parts),
     })
 }
 
@@ -354,24 +374,27 @@ fn import_raw(raw: &RawMidi, fallback_title: &str) -> Result<Imported, MidiError
 /// signature at its start), so that the music's first downbeat
 /// ([`downbeats::downbeat_phase`]) falls on a bar line: bars are then laid out from the file's
 /// start as usual, the first of them beginning with that rest (a pickup, when only melody sounds
-/// before the downbeat). 0 for every other file. `melody` and `harmony` are on the beat grid.
-fn opening_lead(raw: &RawMidi, melody: &[GridNote], harmony: &[GridNote]) -> u64 {
+/// before the downbeat). 0 for every other file. `parts` are on the beat grid.
+fn opening_lead(raw: &RawMidi, parts: &[Part]) -> u64 {
     let Some(opening) = raw.meters.iter().take_while(|m| m.tick == 0).last() else {
         return 0;
     };
-    if opening.value.numerator != 1 {
+    if opening.value.numerator != 1 || parts.iter().all(|p| p.notes.is_empty()) {
         return 0;
     }
+    let Split {
+        melody, harmony, ..
+    } = split_melody(parts.to_vec());
     let bar_scale = TickScale::new(raw.ticks_per_quarter);
     let until = raw
         .meters
         .iter()
         .find(|m| m.tick > 0)
         .map_or(u64::MAX, |m| bar_scale.grid(m.tick));
-    let meter = bars::implied_meter(opening.value, &onsets_in(melody, harmony, 0, until));
+    let meter = bars::implied_meter(opening.value, &onsets_in(&melody, &harmony, 0, until));
     let units = u32::from(meter.numerator);
     let unit = meter.unit_ticks();
-    let phase = downbeats::downbeat_phase(units, unit, melody, harmony, 0, until);
+    let phase = downbeats::downbeat_phase(units, unit, &melody, &harmony, 0, until);
     if phase == 0 {
         0
     } else {
