@@ -19,6 +19,7 @@
 //! Measured on the 818 POP909 MIDI files against the downbeats of their bar-aligned version
 //! (`tests/import_downbeats.rs`): the cues were chosen there, and the figure is in the README.
 
+use super::bars::MAX_BARS;
 use crate::midi::grid::GridNote;
 
 /// Harmony notes below this pitch (G3) are the bass.
@@ -51,6 +52,10 @@ pub fn downbeat_phase(
     let Some(count) = beats.count(&melody, &harmony) else {
         return 0;
     };
+    if count > MAX_BARS * units as usize {
+        // Longer than any song the importer lays out: it refuses the file at the bars.
+        return 0;
+    }
     let bass: Vec<GridNote> = if harmony.iter().any(|n| n.pitch < BASS_BELOW) {
         harmony
             .iter()
@@ -293,6 +298,13 @@ mod tests {
             3
         );
         assert_eq!(downbeat_phase(4, QUARTER, &[], &[], 0, u64::MAX), 0);
+    }
+
+    #[test]
+    fn notes_absurdly_far_apart_are_left_to_the_bar_limit() {
+        // A note four billion ticks in: no evidence is gathered for every beat up to it.
+        let far = [note(0, QUARTER, 60), note(u32::MAX - QUARTER, QUARTER, 60)];
+        assert_eq!(downbeat_phase(4, QUARTER, &far, &far, 0, u64::MAX), 0);
     }
 
     #[test]
