@@ -17,7 +17,7 @@
 //! file's own bar lines.
 //!
 //! The cues and their weights were chosen with a prototype over POP909's 818 MIDI files, against
-//! the downbeats of their bar-aligned version (each cue alone: 0.60–0.80 of the songs in phase;
+//! the downbeats of their bar-aligned version (each cue alone: 0.50–0.80 of the songs in phase;
 //! together 0.87, and 0.85–0.86 when chosen on one half of the songs and tested on the other).
 //! `tests/import_downbeats.rs` measures the importer's result; the figure is in the README.
 
