@@ -1,15 +1,16 @@
 //! Bar lines for files that write no meter, against POP909's annotated downbeats.
 //!
-//! 624 of POP909's 818 MIDI files open with a one-beat `1/4` signature (553 carry no other):
-//! no meter, no bar lines. Their bar-aligned version (`melody.txt`, whose bars the phrase labels count) says where
-//! the downbeats are; it is laid onto each imported song ([`pop909_alignment`]), so every
-//! annotated bar line falls at a known sheet tick. A song's bar lines are **in phase** when at
-//! least half of its annotated bar lines lie within an eighth of one of them.
+//! 624 of POP909's 818 MIDI files open with a one-beat `1/4` signature (553 carry no other): no
+//! meter, no bar lines. Their bar-aligned version (`melody.txt`, whose bars the phrase labels
+//! count) says where the downbeats are; it is laid onto each imported song
+//! ([`pop909_alignment`]), so every annotated bar line falls at a known sheet tick. A song's bar
+//! lines are **in phase** when at least half of its annotated bar lines lie within an eighth of
+//! one of them.
 //!
 //! Printed, for the files that open in `1/4` and for the others (whose written meter the
-//! importer keeps):
-//! the share of songs in phase with the importer's bar lines, and with the file's own grid
-//! (bar lines every four quarters from the file's start), measured in the same run.
+//! importer keeps): the share of songs in phase with the importer's bar lines, and with the
+//! file's own grid (bar lines every four quarters from the file's start), measured in the same
+//! run.
 
 mod pop909_alignment;
 
