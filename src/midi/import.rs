@@ -235,24 +235,28 @@ struct OnGrid {
 /// downbeat on a bar line.
 fn music_on_grid(raw: &RawMidi) -> Result<OnGrid, MidiError> {
     let beat_scale = beat_aligned_scale(raw);
-    let mut parts = grid_parts(raw, beat_scale);
-    let lead = opening_lead(raw, &parts);
+    let on_grid = |scale: TickScale| -> Result<(u64, Split), MidiError> {
+        let parts = grid_parts(raw, scale);
+        let Some(end) = parts.iter().flat_map(|p| &p.notes).map(|n| n.end).max() else {
+            return Err(MidiError::Empty(
+                "the file has no notes (drum notes on channel 10 are left out)".into(),
+            ));
+        };
+        Ok((u64::from(end), split_melody(parts)))
+    };
+    let (mut song_end, mut split) = on_grid(beat_scale)?;
+    let lead = opening_lead(raw, &split.melody, &split.harmony);
     let lead_in_file = beat_scale.file_ticks(lead);
     let scale = beat_scale.with_offset(beat_scale.offset() + lead_in_file);
     if lead > 0 {
-        parts = grid_parts(raw, scale);
+        (song_end, split) = on_grid(scale)?;
     }
-    let Some(song_end) = parts.iter().flat_map(|p| &p.notes).map(|n| n.end).max() else {
-        return Err(MidiError::Empty(
-            "the file has no notes (drum notes on channel 10 are left out)".into(),
-        ));
-    };
     Ok(OnGrid {
         scale,
         bar_scale: TickScale::new(raw.ticks_per_quarter).with_offset(lead_in_file),
         lead,
-        song_end: u64::from(song_end),
-        split: split_melody(parts),
+        song_end,
+        split,
     })
 }
 
@@ -374,27 +378,24 @@ fn import_raw(raw: &RawMidi, fallback_title: &str) -> Result<Imported, MidiError
 /// signature at its start), so that the music's first downbeat
 /// ([`downbeats::downbeat_phase`]) falls on a bar line: bars are then laid out from the file's
 /// start as usual, the first of them beginning with that rest (a pickup, when only melody sounds
-/// before the downbeat). 0 for every other file. `parts` are on the beat grid.
-fn opening_lead(raw: &RawMidi, parts: &[Part]) -> u64 {
+/// before the downbeat). 0 for every other file. `melody` and `harmony` are on the beat grid.
+fn opening_lead(raw: &RawMidi, melody: &[GridNote], harmony: &[GridNote]) -> u64 {
     let Some(opening) = raw.meters.iter().take_while(|m| m.tick == 0).last() else {
         return 0;
     };
-    if opening.value.numerator != 1 || parts.iter().all(|p| p.notes.is_empty()) {
+    if opening.value.numerator != 1 {
         return 0;
     }
-    let Split {
-        melody, harmony, ..
-    } = split_melody(parts.to_vec());
     let bar_scale = TickScale::new(raw.ticks_per_quarter);
     let until = raw
         .meters
         .iter()
         .find(|m| m.tick > 0)
         .map_or(u64::MAX, |m| bar_scale.grid(m.tick));
-    let meter = bars::implied_meter(opening.value, &onsets_in(&melody, &harmony, 0, until));
+    let meter = bars::implied_meter(opening.value, &onsets_in(melody, harmony, 0, until));
     let units = u32::from(meter.numerator);
     let unit = meter.unit_ticks();
-    let phase = downbeats::downbeat_phase(units, unit, &melody, &harmony, 0, until);
+    let phase = downbeats::downbeat_phase(units, unit, melody, harmony, 0, until);
     if phase == 0 {
         0
     } else {
@@ -446,7 +447,7 @@ fn implied_meters(
         let until = ticks.get(index + 1).copied().unwrap_or(u64::MAX);
         let implied = bars::implied_meter(meter.value, &onsets_in(melody, harmony, from, until));
         meters.push((from, implied));
-        if raw.meters[index].tick == 0 {
+        if meter.tick == 0 {
             continue;
         }
         let unit = implied.unit_ticks();
